@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# khofs front door. See README.md.
+#
+#   make setup     install toolchain and packages (idempotent)
+#   make build     kernel with khofs (incremental) + selftest programs
+#   make demo      show a file surviving kexec in QEMU
+#   make check     run every test in QEMU; last line "N passed, N failed"
+#   make vm-run SCRIPT=path STAGES=N [EXTRA=dir]
+#   make lint      checkpatch, rustfmtcheck, clippy
+#   make patches   check the kernel patches apply to a pristine 7.2 tree
+
+SHELL := /bin/bash
+ST := tools/testing/selftests/khofs
+STAGES ?= 1
+BZIMAGE = $(shell scripts/kernel.sh env | sed -n 's/^BZIMAGE=//p')
+
+.PHONY: all setup build kernel selftests demo check vm-run lint patches clean-cache help
+
+all: build
+
+help:
+	@sed -n '3,12p' Makefile
+
+setup:
+	@scripts/setup.sh
+
+kernel: setup
+	@scripts/kernel.sh build
+
+selftests: setup
+	@scripts/selftests.sh
+
+build: kernel selftests
+
+vm-run: build
+	@test -n "$(SCRIPT)" || { echo "usage: make vm-run SCRIPT=path/to/script.sh STAGES=N [EXTRA=dir]"; exit 2; }
+	@$(ST)/vmtest.sh -k "$(BZIMAGE)" -s "$(abspath $(SCRIPT))" -n "$(STAGES)" \
+		$(if $(EXTRA),-e "$(abspath $(EXTRA))") $(if $(LOG),-l "$(LOG)") $(if $(TIMEOUT),-t "$(TIMEOUT)")
+
+demo: build
+	@echo "== khofs demo: write and mmap a file, kexec with KHO, read it back"
+	@$(ST)/vmtest.sh -k "$(BZIMAGE)" -s $(ST)/demo.sh -n 2
+
+check: build
+	@scripts/check.sh
+
+lint:
+	@scripts/lint.sh
+
+patches:
+	@scripts/kernel.sh check-patches
+
+clean-cache:
+	rm -rf "$${KHOFS_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/khofs}/build"

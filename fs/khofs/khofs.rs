@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! khofs: an in-memory file system whose files survive kexec.
+//!
+//! Files live in the page cache in unmovable, unevictable folios (like ramfs). When the system
+//! kexecs, a reboot notifier preserves every folio with Kexec HandOver (KHO) and publishes an
+//! FDT describing the files (see `include/linux/kho/abi/khofs.h`). The first mount in the next
+//! kernel validates that description and puts the same folios back into the page cache of
+//! recreated inodes, without copying data.
+//!
+//! Layout of the driver:
+//! - [`mount`]: the file system type and superblock lifecycle;
+//! - [`dir`]: the namespace index and directory operations;
+//! - [`handover`]: the handover format (encode, strict decode);
+//! - [`serialize`]: the outgoing side, run at kexec;
+//! - [`restore`]: the incoming side, run at first mount.
+//!
+//! File data and `mmap` need no code of their own: they are the page cache's generic
+//! operations on `ram_aops`, set up by `kernel::fs::sb`.
+
+use kernel::{fs::sb, prelude::*, reboot, sync::Arc};
+
+mod dir;
+mod handover;
+mod mount;
+mod restore;
+mod serialize;
+
+module! {
+    type: Khofs,
+    name: "khofs",
+    authors: ["The khofs developers"],
+    description: "In-memory file system whose files survive kexec (KHO)",
+    license: "GPL",
+}
+
+/// State shared by the mount path and the kexec path.
+pub(crate) struct State {
+    /// The mounted instance, if any.
+    pub(crate) live: Option<Arc<dir::Instance>>,
+    /// Whether the previous kernel's handover was already looked at.
+    pub(crate) incoming_checked: bool,
+    /// The blob published for the next kernel.
+    pub(crate) published: Option<kernel::kho::Subtree>,
+}
+
+kernel::sync::global_lock! {
+    // SAFETY: Initialised in the module initialiser before anything else uses it.
+    pub(crate) unsafe(uninit) static STATE: Mutex<State> = State {
+        live: None,
+        incoming_checked: false,
+        published: None,
+    };
+}
+
+struct KexecHandler;
+
+impl reboot::Handler for KexecHandler {
+    fn notify(&self, action: reboot::Action) {
+        if action == reboot::Action::Restart && reboot::kexec_in_progress() {
+            serialize::handover_at_kexec();
+        }
+    }
+}
+
+#[pin_data]
+struct Khofs {
+    #[pin]
+    fs: sb::Registration<mount::KhoFs>,
+    #[pin]
+    kexec: reboot::Registration<KexecHandler>,
+}
+
+impl kernel::InPlaceModule for Khofs {
+    fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        // SAFETY: The module initialiser runs exactly once, before any use of `STATE`.
+        unsafe { STATE.init() };
+        try_pin_init!(Self {
+            fs <- sb::Registration::new(module),
+            // Run late, after other subsystems had their say; we cannot stop the kexec anyway.
+            kexec <- reboot::Registration::new(KexecHandler, 0),
+        })
+    }
+}

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+
+#include <linux/folio_batch.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/page-flags.h>
+#include <linux/pagemap.h>
+
+__rust_helper void rust_helper_folio_get(struct folio *folio)
+{
+	folio_get(folio);
+}
+
+__rust_helper void rust_helper_folio_put(struct folio *folio)
+{
+	folio_put(folio);
+}
+
+__rust_helper unsigned int rust_helper_folio_order(const struct folio *folio)
+{
+	return folio_order(folio);
+}
+
+__rust_helper unsigned long rust_helper_folio_pfn(const struct folio *folio)
+{
+	return folio_pfn(folio);
+}
+
+__rust_helper size_t rust_helper_folio_size(const struct folio *folio)
+{
+	return folio_size(folio);
+}
+
+__rust_helper void *rust_helper_folio_address(const struct folio *folio)
+{
+	return folio_address(folio);
+}
+
+__rust_helper void rust_helper_folio_mark_uptodate(struct folio *folio)
+{
+	folio_mark_uptodate(folio);
+}
+
+__rust_helper bool rust_helper_folio_test_uptodate(const struct folio *folio)
+{
+	return folio_test_uptodate(folio);
+}
+
+__rust_helper void rust_helper_folio_batch_init(struct folio_batch *fbatch)
+{
+	folio_batch_init(fbatch);
+}
+
+__rust_helper unsigned int
+rust_helper_folio_batch_count(const struct folio_batch *fbatch)
+{
+	return folio_batch_count(fbatch);
+}
+
+__rust_helper void rust_helper_folio_batch_release(struct folio_batch *fbatch)
+{
+	folio_batch_release(fbatch);
+}
+
+__rust_helper void rust_helper_mapping_set_gfp_mask(struct address_space *m,
+						    gfp_t mask)
+{
+	mapping_set_gfp_mask(m, mask);
+}
+
+__rust_helper void
+rust_helper_mapping_set_unevictable(struct address_space *mapping)
+{
+	mapping_set_unevictable(mapping);
+}
+
+__rust_helper void
+rust_helper_mapping_set_large_folios(struct address_space *mapping)
+{
+	mapping_set_large_folios(mapping);
+}
+
+__rust_helper phys_addr_t rust_helper_virt_to_phys(void *address)
+{
+	return virt_to_phys(address);
+}
+
+__rust_helper void *rust_helper_phys_to_virt(phys_addr_t address)
+{
+	return phys_to_virt(address);
+}
+
+__rust_helper loff_t rust_helper_folio_pos(const struct folio *folio)
+{
+	return folio_pos(folio);
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Folios: physically contiguous, power-of-two sized groups of pages.
+//!
+//! C headers: [`include/linux/mm.h`](srctree/include/linux/mm.h),
+//! [`include/linux/mm_types.h`](srctree/include/linux/mm_types.h).
+
+use crate::{
+    bindings,
+    page::PAGE_SHIFT,
+    sync::aref::{ARef, AlwaysRefCounted},
+    types::Opaque,
+};
+use core::ptr::NonNull;
+
+/// A reference-counted folio.
+///
+/// # Invariants
+///
+/// The pointer to a [`Folio`] always points to a valid `struct folio` whose reference count is
+/// non-zero for as long as the reference exists.
+#[repr(transparent)]
+pub struct Folio(Opaque<bindings::folio>);
+
+// SAFETY: The folio reference count is atomic and folios may be used and released from any
+// thread.
+unsafe impl Send for Folio {}
+// SAFETY: All `&self` methods only read immutable properties (pfn, order) or use atomic/locked C
+// helpers, so shared references may be used from any thread.
+unsafe impl Sync for Folio {}
+
+// SAFETY: `folio_get` and `folio_put` implement the folio reference count; `ARef<Folio>` owns
+// exactly one reference.
+unsafe impl AlwaysRefCounted for Folio {
+    #[inline]
+    fn inc_ref(&self) {
+        // SAFETY: By the type invariant the reference count is non-zero.
+        unsafe { bindings::folio_get(self.as_ptr()) };
+    }
+
+    #[inline]
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller passes us ownership of one reference.
+        unsafe { bindings::folio_put(obj.cast().as_ptr()) };
+    }
+}
+
+impl Folio {
+    /// Creates a reference to a [`Folio`] from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid folio with a non-zero reference count that stays valid for
+    /// the lifetime `'a`.
+    #[inline]
+    pub unsafe fn from_raw<'a>(ptr: *mut bindings::folio) -> &'a Self {
+        // SAFETY: `Folio` is `repr(transparent)` over `struct folio`; validity per the safety
+        // requirements.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// Takes ownership of one reference held by the caller on `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be non-null, point to a valid folio, and the caller must own one reference
+    /// that is transferred to the returned [`ARef`].
+    #[inline]
+    pub unsafe fn from_raw_owned(ptr: *mut bindings::folio) -> ARef<Self> {
+        // SAFETY: Per the safety requirements the pointer is non-null and owns a reference.
+        unsafe { ARef::from_raw(NonNull::new_unchecked(ptr.cast())) }
+    }
+
+    /// Returns the raw `struct folio` pointer.
+    #[inline]
+    pub fn as_ptr(&self) -> *mut bindings::folio {
+        self.0.get()
+    }
+
+    /// Returns the page frame number of the first page of the folio.
+    #[inline]
+    pub fn pfn(&self) -> usize {
+        // SAFETY: By the type invariant the folio is valid.
+        unsafe { bindings::folio_pfn(self.as_ptr()) }
+    }
+
+    /// Returns the physical address of the folio.
+    #[inline]
+    pub fn phys(&self) -> u64 {
+        (self.pfn() as u64) << PAGE_SHIFT
+    }
+
+    /// Returns the allocation order of the folio (it spans `1 << order` pages).
+    #[inline]
+    pub fn order(&self) -> u32 {
+        // SAFETY: By the type invariant the folio is valid.
+        unsafe { bindings::folio_order(self.as_ptr()) }
+    }
+
+    /// Returns the size of the folio in bytes.
+    #[inline]
+    pub fn size(&self) -> usize {
+        // SAFETY: By the type invariant the folio is valid.
+        unsafe { bindings::folio_size(self.as_ptr()) }
+    }
+
+    /// Returns the page-cache index of the first page of the folio.
+    ///
+    /// Only meaningful while the folio is in a page cache, as it is for folios handed out by
+    /// [`crate::fs::inode::Inode::for_each_folio`].
+    #[inline]
+    pub fn index(&self) -> u64 {
+        // SAFETY: By the type invariant the folio is valid.
+        let pos = unsafe { bindings::folio_pos(self.as_ptr()) };
+        (pos as u64) >> PAGE_SHIFT
+    }
+
+    /// Returns whether the folio contents are up to date.
+    #[inline]
+    pub fn is_uptodate(&self) -> bool {
+        // SAFETY: By the type invariant the folio is valid.
+        unsafe { bindings::folio_test_uptodate(self.as_ptr()) }
+    }
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Inodes and their page cache.
+//!
+//! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h),
+//! [`include/linux/pagemap.h`](srctree/include/linux/pagemap.h).
+
+use crate::{
+    bindings,
+    error::to_result,
+    folio::Folio,
+    prelude::*,
+    sync::aref::{ARef, AlwaysRefCounted},
+    types::Opaque,
+};
+use core::{mem::MaybeUninit, ptr::NonNull};
+
+/// The file type bits of a mode (`S_IFMT`).
+pub const S_IFMT: u32 = bindings::S_IFMT;
+/// Regular file type (`S_IFREG`).
+pub const S_IFREG: u32 = bindings::S_IFREG;
+/// Directory type (`S_IFDIR`).
+pub const S_IFDIR: u32 = bindings::S_IFDIR;
+
+/// A reference-counted VFS inode.
+///
+/// # Invariants
+///
+/// A reference to an [`Inode`] always points to a valid `struct inode` with a non-zero
+/// reference count (`i_count`), or to an inode whose lifetime is otherwise guaranteed by the
+/// VFS for the duration of the borrow (e.g. a callback argument).
+#[repr(transparent)]
+pub struct Inode(Opaque<bindings::inode>);
+
+// SAFETY: Inode reference counting and the accessors used here are thread safe.
+unsafe impl Send for Inode {}
+// SAFETY: `&self` methods use atomic reads or take the proper locks.
+unsafe impl Sync for Inode {}
+
+// SAFETY: `ihold` and `iput` implement the inode reference count.
+unsafe impl AlwaysRefCounted for Inode {
+    #[inline]
+    fn inc_ref(&self) {
+        // SAFETY: By the type invariant the inode is valid and the count non-zero.
+        unsafe { bindings::ihold(self.as_ptr()) };
+    }
+
+    #[inline]
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller owns one reference that we release.
+        unsafe { bindings::iput(obj.cast().as_ptr()) };
+    }
+}
+
+/// Owner and timestamps of an inode, as restored from a saved state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Attrs {
+    /// Full mode: file type and permission bits.
+    pub mode: u32,
+    /// Owner user id (in the initial user namespace).
+    pub uid: u32,
+    /// Owner group id (in the initial user namespace).
+    pub gid: u32,
+    /// Size in bytes.
+    pub size: i64,
+}
+
+impl Inode {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid inode that stays alive for `'a`.
+    #[inline]
+    pub unsafe fn from_raw<'a>(ptr: *mut bindings::inode) -> &'a Self {
+        // SAFETY: `Inode` is transparent over `struct inode`; validity per the safety
+        // requirements.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// Returns the raw `struct inode` pointer.
+    #[inline]
+    pub fn as_ptr(&self) -> *mut bindings::inode {
+        self.0.get()
+    }
+
+    /// Returns the inode number.
+    pub fn ino(&self) -> u64 {
+        // SAFETY: By the type invariant the inode is valid; `i_ino` is set at creation.
+        unsafe { (*self.as_ptr()).i_ino }
+    }
+
+    /// Returns the full mode (type and permission bits).
+    pub fn mode(&self) -> u32 {
+        // SAFETY: By the type invariant the inode is valid; a racy read of a `u16` is benign.
+        unsafe { core::ptr::read_volatile(&raw const (*self.as_ptr()).i_mode) }.into()
+    }
+
+    /// Returns the owner user id in the initial user namespace.
+    pub fn uid(&self) -> u32 {
+        // SAFETY: By the type invariant the inode is valid.
+        unsafe { bindings::i_uid_read(self.as_ptr()) }
+    }
+
+    /// Returns the owner group id in the initial user namespace.
+    pub fn gid(&self) -> u32 {
+        // SAFETY: By the type invariant the inode is valid.
+        unsafe { bindings::i_gid_read(self.as_ptr()) }
+    }
+
+    /// Returns the file size in bytes.
+    pub fn size(&self) -> i64 {
+        // SAFETY: By the type invariant the inode is valid.
+        unsafe { bindings::i_size_read(self.as_ptr()) }
+    }
+
+    /// Returns the current attributes.
+    pub fn attrs(&self) -> Attrs {
+        Attrs {
+            mode: self.mode(),
+            uid: self.uid(),
+            gid: self.gid(),
+            size: self.size(),
+        }
+    }
+
+    /// Calls `f` on every folio in the inode's page cache, in index order.
+    ///
+    /// Each folio is referenced while `f` runs. Stops at the first error from `f`.
+    pub fn for_each_folio(&self, mut f: impl FnMut(&Folio) -> Result) -> Result {
+        let mut batch = MaybeUninit::<bindings::folio_batch>::uninit();
+        // SAFETY: `batch` is valid for writes; `folio_batch_init` initialises it.
+        unsafe { bindings::folio_batch_init(batch.as_mut_ptr()) };
+        let batch = batch.as_mut_ptr();
+        let mut start: usize = 0;
+        loop {
+            // SAFETY: The inode is valid (type invariant) and so is its mapping; `batch` is an
+            // initialised, empty batch. The function takes a reference on each folio returned.
+            let n = unsafe {
+                bindings::filemap_get_folios(
+                    (*self.as_ptr()).i_mapping,
+                    &mut start,
+                    usize::MAX,
+                    batch,
+                )
+            };
+            if n == 0 {
+                return Ok(());
+            }
+            let mut res = Ok(());
+            for i in 0..n as usize {
+                // SAFETY: The first `n` entries of the batch are referenced folios.
+                let folio = unsafe { Folio::from_raw((*batch).folios[i]) };
+                res = f(folio);
+                if res.is_err() {
+                    break;
+                }
+            }
+            // SAFETY: Releases the references taken by `filemap_get_folios` and empties the
+            // batch for the next round.
+            unsafe { bindings::folio_batch_release(batch) };
+            res?;
+            if start == 0 {
+                // The index wrapped around: we reached the end of the address space.
+                return Ok(());
+            }
+        }
+    }
+
+    /// Inserts `folio` into the inode's page cache at page index `index`, marked up to date.
+    ///
+    /// The folio must not be in any page cache or mapped anywhere, and its contents must be
+    /// the file's data at that index. Fails with `EEXIST` if the range is occupied.
+    pub fn add_folio(&self, folio: ARef<Folio>, index: u64) -> Result {
+        let index = usize::try_from(index).map_err(|_| EINVAL)?;
+        // SAFETY: The inode and its mapping are valid; `folio` is a referenced folio owned by
+        // the caller that is in no page cache. On success the page cache takes its own
+        // references and returns the folio locked.
+        to_result(unsafe {
+            bindings::filemap_add_folio(
+                (*self.as_ptr()).i_mapping,
+                folio.as_ptr(),
+                index,
+                bindings::GFP_KERNEL,
+            )
+        })?;
+        // SAFETY: The folio is locked and in the page cache; we own the lock.
+        unsafe {
+            bindings::folio_mark_uptodate(folio.as_ptr());
+            bindings::folio_unlock(folio.as_ptr());
+        }
+        Ok(())
+    }
+}

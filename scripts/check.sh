@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run every khofs test in QEMU and print a summary whose last line is
+# "N passed, N failed". Exits non-zero on any failure or if no test ran.
+#
+# Counted: each KUnit case of the khofs suites (first boot), each TAP result of
+# the selftest programs, and each VM run as a whole (all stages ran, no
+# panic/oops/WARNING, no timeout).
+set -uo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+eval "$("$REPO/scripts/kernel.sh" env)"
+ST=$REPO/tools/testing/selftests/khofs
+LOGDIR=$CACHE/check
+mkdir -p "$LOGDIR"
+passed=0 failed=0
+failures=()
+
+pass() { passed=$((passed + 1)); printf '  PASS %s\n' "$1"; }
+fail() { failed=$((failed + 1)); failures+=("$1"); printf '  FAIL %s\n' "$1"; }
+
+# Results of KUnit suites named khofs_* in the first boot of a console log.
+kunit_results() {
+	sed -e 's/^\[ *[0-9]*\.[0-9]*\] //' "$1" | awk '
+		/^@@khofs-vm stage/ { exit }
+		/^ *# Subtest: khofs_/ { suite = $3; next }
+		suite != "" && /^    (not )?ok [0-9]+ / {
+			res = ($1 == "not") ? "FAIL" : "PASS"
+			name = ($1 == "not") ? $4 : $3
+			print res, "kunit " suite "." name
+			next
+		}
+		suite != "" && /^(not )?ok [0-9]+ / { suite = "" }'
+}
+
+# TAP results printed by the selftest programs (userspace lines, column 0).
+tap_results() {
+	grep -E '^(not )?ok [0-9]+ ' "$1" | sed -E \
+		-e 's/^not ok [0-9]+ (.*)/FAIL selftest \1/' \
+		-e 's/^ok [0-9]+ (.*)/PASS selftest \1/'
+}
+
+run_vm() { # name script stages
+	local name=$1 script=$2 stages=$3 log=$LOGDIR/$1.log t0=$SECONDS
+	echo "== $name ($stages stage(s))"
+	if "$ST/vmtest.sh" -k "$BZIMAGE" -s "$script" -n "$stages" -l "$log" >"$LOGDIR/$name.out" 2>&1; then
+		pass "vm $name: all $stages stages ran, no panic/oops/warning ($((SECONDS - t0)) s)"
+	else
+		fail "vm $name: $(grep '^vmtest:' "$LOGDIR/$name.out" | grep -v 'vmtest: [a-z_]*\.sh,' | tr '\n' ' ')"
+		tail -n 30 "$LOGDIR/$name.out" | sed 's/^/    | /'
+	fi
+	while read -r res what; do
+		[ "$res" = PASS ] && pass "$what" || fail "$what"
+	done < <(kunit_results "$log"; tap_results "$log")
+}
+
+t0=$SECONDS
+run_vm kexec-basic "$ST/khofs_kexec.sh" 2
+
+echo
+echo "khofs check: console logs in $LOGDIR, $((SECONDS - t0)) s"
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failures:"
+	printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
