@@ -316,7 +316,7 @@ mod tests {
     fn rejects_truncated_blobs() {
         let blob = encode(&sample());
         for len in [0, 1, 39, 40, blob.len() / 2, blob.len() - 1] {
-            assert!(decode(&blob[..len]).is_err(), "accepted blob truncated to {len}");
+            assert!(decode(&blob[..len]).is_err());
         }
     }
 

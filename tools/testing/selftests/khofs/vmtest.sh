@@ -86,7 +86,7 @@ ACCEL=$(accel)
 CPU=()
 [ "$ACCEL" = kvm ] && CPU=(-cpu host)
 
-APPEND="console=ttyS0 earlyprintk=serial loglevel=6 panic=-1 oops=panic kho=on kho_scratch=64M,128M,0M khofs.stage=1 khofs.stages=$STAGES $APPEND_EXTRA"
+APPEND="console=ttyS0 earlyprintk=serial loglevel=7 panic=-1 oops=panic kho=on kho_scratch=64M,128M,0M khofs.stage=1 khofs.stages=$STAGES $APPEND_EXTRA"
 echo "vmtest: $(basename "$SCRIPT"), $STAGES stage(s), accel=$ACCEL, timeout ${TIMEOUT}s, log $LOG"
 set +e
 timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" "${CPU[@]}" -M q35 \

@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Kernel conventions: checkpatch --strict on the series, rustfmtcheck, CLIPPY=1.
+set -uo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+eval "$("$REPO/scripts/kernel.sh" env)"
+"$REPO/scripts/kernel.sh" config >/dev/null || exit 1
+export RUST_LIB_SRC=${RUST_LIB_SRC:-/usr/src/rustc-1.95.0/library} PATH="$HOME/.cargo/bin:$PATH"
+rc=0
+echo "== checkpatch --strict (patches and new files)"
+files=$(cd "$REPO" && git ls-files fs include rust Documentation tools | grep -v '/config$')
+for f in $files; do
+	out=$("$SRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,LINUX_VERSION_CODE,NEW_TYPEDEFS \
+		-f "$REPO/$f" 2>&1) || { echo "$out"; rc=1; }
+done
+for p in "$REPO"/patches/*.patch; do
+	out=$("$SRC/scripts/checkpatch.pl" --strict --no-tree --terse --no-signoff \
+		--ignore FILE_PATH_CHANGES "$p" 2>&1) || { echo "$out"; rc=1; }
+done
+echo "== rustfmtcheck"
+make -s -C "$SRC" O="$OUT" LLVM=-19 rustfmtcheck || rc=1
+echo "== CLIPPY=1 build of rust/ and fs/khofs"
+touch "$SRC"/fs/khofs/*.rs
+make -s -C "$SRC" O="$OUT" LLVM=-19 CLIPPY=1 -j"$(($(nproc) + 1))" fs/khofs/ 2>&1 | tee /tmp/khofs-clippy.log
+grep -q "^warning\|^error" /tmp/khofs-clippy.log && rc=1
+[ $rc -eq 0 ] && echo "lint: clean" || echo "lint: problems found"
+exit $rc
