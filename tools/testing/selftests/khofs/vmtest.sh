@@ -92,7 +92,7 @@ set +e
 timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" "${CPU[@]}" -M q35 \
 	-m "${KHOFS_VM_MEM:-1G}" -smp 2 -nographic -nodefaults -no-reboot -serial stdio \
 	-kernel "$KERNEL" -initrd "$work/initrd.cpio" -append "$APPEND" </dev/null 2>&1 |
-	tr -d '\r' | tee "$LOG" | grep --line-buffered -v -E '^\[ *[0-9]+\.[0-9]+\]'
+	tr -d '\r' | tee "$LOG" | grep --line-buffered -v -E '^\[ *[0-9]+\.[0-9]+\]|^(Memory|Poking) KASLR'
 qrc=${PIPESTATUS[0]}
 set -e
 
