@@ -33,7 +33,13 @@ impl Instance {
     pub(crate) fn create(&self, dentry: &Dentry, inode: &Inode) -> Result {
         let mut name = KVec::new();
         name.extend_from_slice(dentry.name(), GFP_KERNEL)?;
-        self.files.lock().push(Entry { name, inode: inode.into() }, GFP_KERNEL)?;
+        self.files.lock().push(
+            Entry {
+                name,
+                inode: inode.into(),
+            },
+            GFP_KERNEL,
+        )?;
         Ok(())
     }
 

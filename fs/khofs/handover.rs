@@ -88,7 +88,10 @@ impl Manifest {
         let mut w = FdtWriter::new(buf)?;
         w.begin_node(c"")?;
         w.prop_str(P_COMPATIBLE, COMPATIBLE)?;
-        w.prop_u32(P_FILE_COUNT, u32::try_from(self.files.len()).map_err(|_| E2BIG)?)?;
+        w.prop_u32(
+            P_FILE_COUNT,
+            u32::try_from(self.files.len()).map_err(|_| E2BIG)?,
+        )?;
         w.begin_node(N_FILES)?;
         let mut folios = KVec::new();
         for (i, f) in self.files.iter().enumerate() {
@@ -125,18 +128,27 @@ impl Manifest {
     pub(crate) fn decode(blob: &[u8], why: &mut &'static str) -> Result<Self> {
         let fdt = Fdt::new(blob).inspect_err(|_| *why = "bad FDT header")?;
         let root = fdt.root();
-        let compat = root.prop_str(P_COMPATIBLE).inspect_err(|_| *why = "no compatible")?;
+        let compat = root
+            .prop_str(P_COMPATIBLE)
+            .inspect_err(|_| *why = "no compatible")?;
         if compat != COMPATIBLE.to_bytes() {
             *why = "unsupported ABI version";
             return Err(EPROTONOSUPPORT);
         }
-        let count = root.prop_u32(P_FILE_COUNT).inspect_err(|_| *why = "no file-count")? as usize;
+        let count = root
+            .prop_u32(P_FILE_COUNT)
+            .inspect_err(|_| *why = "no file-count")? as usize;
         if count > MAX_FILES {
             *why = "too many files";
             return Err(EINVAL);
         }
-        let files_node = root.subnode(N_FILES).ok_or(EINVAL).inspect_err(|_| *why = "no files node")?;
-        let mut m = Manifest { files: KVec::with_capacity(count, GFP_KERNEL)? };
+        let files_node = root
+            .subnode(N_FILES)
+            .ok_or(EINVAL)
+            .inspect_err(|_| *why = "no files node")?;
+        let mut m = Manifest {
+            files: KVec::with_capacity(count, GFP_KERNEL)?,
+        };
         for node in files_node.children() {
             if m.files.len() == count {
                 *why = "more files than file-count";
@@ -159,7 +171,10 @@ impl Manifest {
         for f in self.files.iter() {
             names.push(&f.name, GFP_KERNEL)?;
             for r in f.folios.iter() {
-                ranges.push((r.phys, r.phys + ((1u64 << r.order) << PAGE_SHIFT)), GFP_KERNEL)?;
+                ranges.push(
+                    (r.phys, r.phys + ((1u64 << r.order) << PAGE_SHIFT)),
+                    GFP_KERNEL,
+                )?;
             }
         }
         names.sort_unstable();
@@ -177,7 +192,9 @@ impl Manifest {
 }
 
 fn decode_file(node: &Node<'_>, why: &mut &'static str) -> Result<FileRec> {
-    let name = node.prop_str(P_NAME).inspect_err(|_| *why = "file without name")?;
+    let name = node
+        .prop_str(P_NAME)
+        .inspect_err(|_| *why = "file without name")?;
     if !is_valid_name(name) {
         *why = "invalid file name";
         return Err(EINVAL);
@@ -205,7 +222,10 @@ fn decode_file(node: &Node<'_>, why: &mut &'static str) -> Result<FileRec> {
         *why = "invalid owner";
         return Err(EINVAL);
     }
-    let raw = node.prop(P_FOLIOS).ok_or(EINVAL).inspect_err(|_| *why = "no folios")?;
+    let raw = node
+        .prop(P_FOLIOS)
+        .ok_or(EINVAL)
+        .inspect_err(|_| *why = "no folios")?;
     if raw.len() % FOLIO_REC_SIZE != 0 {
         *why = "truncated folio array";
         return Err(EINVAL);
@@ -266,16 +286,25 @@ mod tests {
         };
         f.name.extend_from_slice(name, GFP_KERNEL).unwrap();
         for &(phys, index, order) in folios {
-            f.folios.push(FolioRec { phys, index, order }, GFP_KERNEL).unwrap();
+            f.folios
+                .push(FolioRec { phys, index, order }, GFP_KERNEL)
+                .unwrap();
         }
         f
     }
 
     fn sample() -> Manifest {
         let mut m = Manifest::default();
-        m.files.push(file(b"a.txt", 5000, &[(0x10_0000, 0, 0), (0x20_0000, 1, 0)]), GFP_KERNEL).unwrap();
+        m.files
+            .push(
+                file(b"a.txt", 5000, &[(0x10_0000, 0, 0), (0x20_0000, 1, 0)]),
+                GFP_KERNEL,
+            )
+            .unwrap();
         m.files.push(file(b"empty", 0, &[]), GFP_KERNEL).unwrap();
-        m.files.push(file(b"big", 4 << 20, &[(0x4000_0000, 512, 9)]), GFP_KERNEL).unwrap();
+        m.files
+            .push(file(b"big", 4 << 20, &[(0x4000_0000, 512, 9)]), GFP_KERNEL)
+            .unwrap();
         m
     }
 
@@ -325,13 +354,13 @@ mod tests {
         let bad: [FileRec; 9] = [
             file(b"..", 10, &[]),
             file(b"a/b", 10, &[]),
-            file(b"x", 10, &[(0x10_0800, 0, 0)]),       // misaligned phys
-            file(b"x", 10, &[(0x10_0000, 0, 11)]),      // order too big
-            file(b"x", 4 << 20, &[(0x20_0000, 1, 9)]),  // misaligned index
-            file(b"x", 4096, &[(0x10_0000, 1, 0)]),     // beyond EOF
+            file(b"x", 10, &[(0x10_0800, 0, 0)]), // misaligned phys
+            file(b"x", 10, &[(0x10_0000, 0, 11)]), // order too big
+            file(b"x", 4 << 20, &[(0x20_0000, 1, 9)]), // misaligned index
+            file(b"x", 4096, &[(0x10_0000, 1, 0)]), // beyond EOF
             file(b"x", 9000, &[(0x10_0000, 1, 0), (0x20_0000, 0, 0)]), // out of order
             file(b"x", 9000, &[(0x10_0000, 0, 0), (0x10_0000, 1, 0)]), // same pfn twice
-            file(b"x", 10, &[(0, 0, 0)]),               // null address
+            file(b"x", 10, &[(0, 0, 0)]),         // null address
         ];
         for f in bad {
             let mut m = Manifest::default();

@@ -28,7 +28,10 @@ impl FileSystem for KhoFs {
     const MAGIC: u32 = KHOFS_MAGIC;
 
     fn fill_super(sb: &NewSuperBlock<Self>) -> Result<Arc<Instance>> {
-        let root_attrs = Attrs { mode: ROOT_MODE, ..Default::default() };
+        let root_attrs = Attrs {
+            mode: ROOT_MODE,
+            ..Default::default()
+        };
         let root = sb.set_root(sb.new_inode(&root_attrs, None)?)?;
         let mut state = STATE.lock();
         // The first mount after a KHO boot takes over what the previous kernel handed over.

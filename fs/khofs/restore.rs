@@ -76,7 +76,12 @@ fn restore_file(
     f: &FileRec,
     entries: &mut KVec<Entry>,
 ) -> Result {
-    let attrs = Attrs { mode: f.mode, uid: f.uid, gid: f.gid, size: f.size as i64 };
+    let attrs = Attrs {
+        mode: f.mode,
+        uid: f.uid,
+        gid: f.gid,
+        size: f.size as i64,
+    };
     let inode = match sb.new_inode(&attrs, None) {
         Ok(i) => i,
         Err(e) => {

@@ -94,7 +94,11 @@ fn build(
             kho::preserve_folio(folio)?;
             preserved.push(folio.into(), GFP_KERNEL)?;
             rec.folios.push(
-                FolioRec { phys: folio.phys(), index: folio.index(), order: folio.order() },
+                FolioRec {
+                    phys: folio.phys(),
+                    index: folio.index(),
+                    order: folio.order(),
+                },
                 GFP_KERNEL,
             )?;
             count += 1;

@@ -54,7 +54,9 @@ impl<'a> FdtWriter<'a> {
     /// Opens a node named `name`.
     pub fn begin_node(&mut self, name: &CStr) -> Result {
         // SAFETY: By the type invariant `buf` is a blob in construction; `name` is a C string.
-        check(unsafe { bindings::fdt_begin_node(self.buf.as_mut_ptr().cast(), name.as_char_ptr()) })?;
+        check(unsafe {
+            bindings::fdt_begin_node(self.buf.as_mut_ptr().cast(), name.as_char_ptr())
+        })?;
         Ok(())
     }
 
@@ -154,7 +156,10 @@ impl<'a> Fdt<'a> {
 
     /// Returns the root node.
     pub fn root(self) -> Node<'a> {
-        Node { fdt: self, offset: 0 }
+        Node {
+            fdt: self,
+            offset: 0,
+        }
     }
 
     /// Turns a libfdt pointer/length pair into a slice, checking it lies within the blob.
@@ -173,7 +178,8 @@ impl<'a> Node<'a> {
     pub fn name(&self) -> Option<&'a [u8]> {
         let mut len: c_int = 0;
         // SAFETY: By the `Fdt` invariant the blob is valid; libfdt validates `offset`.
-        let ptr = unsafe { bindings::fdt_get_name(self.fdt.blob.as_ptr().cast(), self.offset, &mut len) };
+        let ptr =
+            unsafe { bindings::fdt_get_name(self.fdt.blob.as_ptr().cast(), self.offset, &mut len) };
         self.fdt.slice(ptr.cast(), len)
     }
 
@@ -182,7 +188,12 @@ impl<'a> Node<'a> {
         let mut len: c_int = 0;
         // SAFETY: By the `Fdt` invariant the blob is valid; libfdt validates `offset`.
         let ptr = unsafe {
-            bindings::fdt_getprop(self.fdt.blob.as_ptr().cast(), self.offset, name.as_char_ptr(), &mut len)
+            bindings::fdt_getprop(
+                self.fdt.blob.as_ptr().cast(),
+                self.offset,
+                name.as_char_ptr(),
+                &mut len,
+            )
         };
         self.fdt.slice(ptr.cast(), len)
     }
@@ -216,16 +227,27 @@ impl<'a> Node<'a> {
     pub fn subnode(&self, name: &CStr) -> Option<Node<'a>> {
         // SAFETY: By the `Fdt` invariant the blob is valid; libfdt validates `offset`.
         let off = unsafe {
-            bindings::fdt_subnode_offset(self.fdt.blob.as_ptr().cast(), self.offset, name.as_char_ptr())
+            bindings::fdt_subnode_offset(
+                self.fdt.blob.as_ptr().cast(),
+                self.offset,
+                name.as_char_ptr(),
+            )
         };
-        (off >= 0).then_some(Node { fdt: self.fdt, offset: off })
+        (off >= 0).then_some(Node {
+            fdt: self.fdt,
+            offset: off,
+        })
     }
 
     /// Returns an iterator over the direct children of this node.
     pub fn children(&self) -> Children<'a> {
         // SAFETY: By the `Fdt` invariant the blob is valid; libfdt validates `offset`.
-        let off = unsafe { bindings::fdt_first_subnode(self.fdt.blob.as_ptr().cast(), self.offset) };
-        Children { fdt: self.fdt, next: off }
+        let off =
+            unsafe { bindings::fdt_first_subnode(self.fdt.blob.as_ptr().cast(), self.offset) };
+        Children {
+            fdt: self.fdt,
+            next: off,
+        }
     }
 }
 
@@ -242,7 +264,10 @@ impl<'a> Iterator for Children<'a> {
         if self.next < 0 {
             return None;
         }
-        let cur = Node { fdt: self.fdt, offset: self.next };
+        let cur = Node {
+            fdt: self.fdt,
+            offset: self.next,
+        };
         // SAFETY: By the `Fdt` invariant the blob is valid; libfdt validates the offset and
         // always makes progress or returns an error, so iteration terminates.
         self.next = unsafe { bindings::fdt_next_subnode(self.fdt.blob.as_ptr().cast(), self.next) };

@@ -190,8 +190,14 @@ impl Incoming {
         let mut phys: bindings::phys_addr_t = 0;
         let mut len: usize = 0;
         // SAFETY: `name` is NUL-terminated, the out pointers are valid.
-        to_result(unsafe { bindings::kho_retrieve_subtree(name.as_char_ptr(), &mut phys, &mut len) })?;
-        if phys == 0 || len == 0 || len > PreservedBuf::MAX_LEN || phys % crate::page::PAGE_SIZE as u64 != 0 {
+        to_result(unsafe {
+            bindings::kho_retrieve_subtree(name.as_char_ptr(), &mut phys, &mut len)
+        })?;
+        if phys == 0
+            || len == 0
+            || len > PreservedBuf::MAX_LEN
+            || phys % crate::page::PAGE_SIZE as u64 != 0
+        {
             return Err(EINVAL);
         }
         // SAFETY: `phys` is page aligned, non-zero; KHO reserved this memory for us, and it is

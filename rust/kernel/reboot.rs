@@ -30,7 +30,9 @@ pub fn kexec_in_progress() -> bool {
     #[cfg(CONFIG_KEXEC_CORE)]
     // SAFETY: `kexec_in_progress` is a plain boolean written once before the reboot notifiers
     // run; reading it from a notifier is race-free.
-    unsafe { core::ptr::read_volatile(&raw const bindings::kexec_in_progress) }
+    unsafe {
+        core::ptr::read_volatile(&raw const bindings::kexec_in_progress)
+    }
 }
 
 /// The callback of a reboot notifier.

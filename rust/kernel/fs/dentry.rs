@@ -4,13 +4,7 @@
 //!
 //! C header: [`include/linux/dcache.h`](srctree/include/linux/dcache.h).
 
-use crate::{
-    bindings,
-    fs::inode::Inode,
-    prelude::*,
-    sync::aref::ARef,
-    types::Opaque,
-};
+use crate::{bindings, fs::inode::Inode, prelude::*, sync::aref::ARef, types::Opaque};
 
 /// Maximum length of a file name (`NAME_MAX`).
 pub const NAME_MAX: usize = 255;

@@ -174,8 +174,16 @@ impl<T: FileSystem> Tables<T> {
 
     const DIR_IOPS: bindings::inode_operations = bindings::inode_operations {
         lookup: Some(bindings::simple_lookup),
-        create: if T::HAS_CREATE { Some(Self::create) } else { None },
-        unlink: if T::HAS_UNLINK { Some(Self::unlink) } else { None },
+        create: if T::HAS_CREATE {
+            Some(Self::create)
+        } else {
+            None
+        },
+        unlink: if T::HAS_UNLINK {
+            Some(Self::unlink)
+        } else {
+            None
+        },
         setattr: Some(bindings::simple_setattr),
         getattr: Some(bindings::simple_getattr),
         ..pin_init::zeroed()
@@ -287,7 +295,11 @@ impl<T: FileSystem> Tables<T> {
         from_result(|| {
             // SAFETY: The VFS passes a locked directory of our type and a negative dentry.
             let (sb, dir_ref, dentry_ref) = unsafe {
-                (SuperBlock::<T>::from_raw((*dir).i_sb), Inode::from_raw(dir), Dentry::from_raw(dentry))
+                (
+                    SuperBlock::<T>::from_raw((*dir).i_sb),
+                    Inode::from_raw(dir),
+                    Dentry::from_raw(dentry),
+                )
             };
             let mode = u32::from(mode);
             if mode & S_IFMT != S_IFREG {
@@ -325,7 +337,11 @@ impl<T: FileSystem> Tables<T> {
         from_result(|| {
             // SAFETY: The VFS passes a locked directory of our type and a positive dentry.
             let (sb, dir_ref, dentry_ref) = unsafe {
-                (SuperBlock::<T>::from_raw((*dir).i_sb), Inode::from_raw(dir), Dentry::from_raw(dentry))
+                (
+                    SuperBlock::<T>::from_raw((*dir).i_sb),
+                    Inode::from_raw(dir),
+                    Dentry::from_raw(dentry),
+                )
             };
             T::unlink(sb, dir_ref, dentry_ref)?;
             // SAFETY: Same as above.
