@@ -33,11 +33,16 @@ kunit_results() {
 		suite != "" && /^(not )?ok [0-9]+ / { suite = "" }'
 }
 
-# TAP results printed by the selftest programs (userspace lines, column 0).
+# TAP results printed by the selftest programs (userspace lines, column 0),
+# labelled with the stage they ran in.
 tap_results() {
-	grep -E '^(not )?ok [0-9]+ ' "$1" | sed -E \
-		-e 's/^not ok [0-9]+ (.*)/FAIL selftest \1/' \
-		-e 's/^ok [0-9]+ (.*)/PASS selftest \1/'
+	awk '
+		/^@@khofs-vm stage [0-9]+\/[0-9]+ begin/ { split($3, a, "/"); stage = a[1] }
+		/^(not )?ok [0-9]+ / {
+			res = ($1 == "not") ? "FAIL" : "PASS"
+			sub(/^(not )?ok [0-9]+ /, "")
+			print res, "selftest [stage " stage "] " $0
+		}' "$1"
 }
 
 run_vm() { # name script stages
@@ -56,6 +61,7 @@ run_vm() { # name script stages
 
 t0=$SECONDS
 run_vm kexec-basic "$ST/khofs_kexec.sh" 2
+run_vm kexec-chain-10 "$ST/khofs_chain.sh" 11
 
 echo
 echo "khofs check: console logs in $LOGDIR, $((SECONDS - t0)) s"

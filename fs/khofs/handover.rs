@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The handover format: a [`Manifest`] of files encoded as an FDT, and its strict decoder.
+//! The handover format: a [`Manifest`] of the whole tree encoded as an FDT, and its strict
+//! decoder.
 //!
-//! This module is pure: it neither touches the VFS nor KHO, so it is fully testable in KUnit.
+//! This module is pure: it touches neither the VFS nor KHO, so it is fully testable in KUnit.
 //! The layout is documented in `include/linux/kho/abi/khofs.h`; the constants below must match
 //! it. Everything decoded comes from the previous kernel and is validated here before any of
 //! it is used.
 
 use kernel::{
-    fdt::{Fdt, FdtWriter, Node},
+    fdt::{Fdt, FdtWriter},
     fs::dentry::is_valid_name,
-    fs::inode::{S_IFMT, S_IFREG},
+    fs::inode::{types::*, Timespec, S_IFMT},
     prelude::*,
-    str::CString,
 };
 
 /// Name of the KHO subtree (`KHOFS_KHO_NODE`).
@@ -21,22 +21,27 @@ pub(crate) const KHO_NODE: &CStr = c"khofs";
 pub(crate) const COMPATIBLE: &CStr = c"khofs-v1";
 
 const P_COMPATIBLE: &CStr = c"compatible";
-const P_FILE_COUNT: &CStr = c"file-count";
-const N_FILES: &CStr = c"files";
-const P_NAME: &CStr = c"name";
-const P_INO: &CStr = c"ino";
-const P_MODE: &CStr = c"mode";
-const P_UID: &CStr = c"uid";
-const P_GID: &CStr = c"gid";
-const P_SIZE: &CStr = c"size";
+const P_ROOT: &CStr = c"root-ino";
+const P_NEXT_INO: &CStr = c"next-ino";
+const P_INODES: &CStr = c"inodes";
 const P_FOLIOS: &CStr = c"folios";
+const P_DIRENTS: &CStr = c"dirents";
+const P_NAMES: &CStr = c"names";
 
-/// Bytes per folio record: big-endian `phys`, `index`, `order`, each 64 bits.
+/// Bytes per inode record (`struct khofs_inode_ser`).
+pub(crate) const INODE_REC_SIZE: usize = 96;
+/// Bytes per folio record (`struct khofs_folio_ser`).
 pub(crate) const FOLIO_REC_SIZE: usize = 24;
+/// Bytes per directory entry record (`struct khofs_dirent_ser`).
+pub(crate) const DIRENT_REC_SIZE: usize = 24;
 /// Largest folio order accepted (`MAX_PAGE_ORDER` on x86-64).
 pub(crate) const MAX_ORDER: u32 = 10;
-/// Most files one handover may carry.
-pub(crate) const MAX_FILES: usize = 1 << 20;
+/// Most inodes one handover may carry (`KHOFS_MAX_INODES`).
+pub(crate) const MAX_INODES: usize = 1 << 22;
+/// Deepest directory nesting accepted (`KHOFS_MAX_DEPTH`).
+pub(crate) const MAX_DEPTH: usize = 4096;
+/// Longest symbolic link target, without its NUL (`PATH_MAX - 1`).
+pub(crate) const MAX_SYMLINK: u64 = 4095;
 const PAGE_SHIFT: u32 = kernel::page::PAGE_SHIFT as u32;
 
 /// One folio of a file: where it is in memory and where in the file.
@@ -50,35 +55,86 @@ pub(crate) struct FolioRec {
     pub(crate) order: u32,
 }
 
-/// One regular file.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct FileRec {
-    pub(crate) name: KVec<u8>,
+/// One inode.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct InodeRec {
     pub(crate) ino: u64,
     pub(crate) mode: u32,
     pub(crate) uid: u32,
     pub(crate) gid: u32,
+    pub(crate) rdev: u32,
+    pub(crate) nlink: u32,
     pub(crate) size: u64,
-    /// Folios in strictly increasing, non-overlapping index order.
-    pub(crate) folios: KVec<FolioRec>,
+    pub(crate) atime: Timespec,
+    pub(crate) mtime: Timespec,
+    pub(crate) ctime: Timespec,
+    /// Its folios are `Manifest::folios[folio_first..folio_first + folio_count]`.
+    pub(crate) folio_first: u64,
+    pub(crate) folio_count: u64,
+}
+
+/// One directory entry: `name` in directory `parent` refers to inode `ino`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DirentRec {
+    pub(crate) parent: u64,
+    pub(crate) ino: u64,
+    /// The name is `Manifest::names[name_off..name_off + name_len]`.
+    pub(crate) name_off: u32,
+    pub(crate) name_len: u32,
 }
 
 /// Everything handed over for one khofs instance.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Manifest {
-    pub(crate) files: KVec<FileRec>,
+    pub(crate) root: u64,
+    /// The next inode number the instance would have handed out.
+    pub(crate) next_ino: u64,
+    pub(crate) inodes: KVec<InodeRec>,
+    pub(crate) folios: KVec<FolioRec>,
+    pub(crate) dirents: KVec<DirentRec>,
+    pub(crate) names: KVec<u8>,
 }
 
 impl Manifest {
+    /// Returns the name of a directory entry (valid after [`Manifest::decode`]).
+    pub(crate) fn name(&self, d: &DirentRec) -> &[u8] {
+        let off = d.name_off as usize;
+        self.names
+            .get(off..off + d.name_len as usize)
+            .unwrap_or(&[])
+    }
+
+    /// Returns the folios of an inode (valid after [`Manifest::decode`]).
+    pub(crate) fn folios_of(&self, i: &InodeRec) -> &[FolioRec] {
+        let first = i.folio_first as usize;
+        self.folios
+            .get(first..first + i.folio_count as usize)
+            .unwrap_or(&[])
+    }
+
+    /// Appends a directory entry.
+    pub(crate) fn push_dirent(&mut self, parent: u64, ino: u64, name: &[u8]) -> Result {
+        let name_off = u32::try_from(self.names.len()).map_err(|_| E2BIG)?;
+        self.names.extend_from_slice(name, GFP_KERNEL)?;
+        self.dirents.push(
+            DirentRec {
+                parent,
+                ino,
+                name_off,
+                name_len: name.len() as u32,
+            },
+            GFP_KERNEL,
+        )?;
+        Ok(())
+    }
+
     /// Returns an upper bound of the encoded size in bytes.
     pub(crate) fn encoded_size_bound(&self) -> usize {
-        // Header, reserve map, strings block and root properties.
-        let mut n: usize = 1024;
-        for f in self.files.iter() {
-            // Node tags and name, seven property headers, values, padding.
-            n = n.saturating_add(256 + f.name.len() + f.folios.len() * FOLIO_REC_SIZE);
-        }
-        n
+        // Header, reserve map, strings block, property headers and padding.
+        1024 + self.inodes.len() * INODE_REC_SIZE
+            + self.folios.len() * FOLIO_REC_SIZE
+            + self.dirents.len() * DIRENT_REC_SIZE
+            + self.names.len()
     }
 
     /// Encodes the manifest into `buf` and returns the encoded size.
@@ -88,35 +144,55 @@ impl Manifest {
         let mut w = FdtWriter::new(buf)?;
         w.begin_node(c"")?;
         w.prop_str(P_COMPATIBLE, COMPATIBLE)?;
-        w.prop_u32(
-            P_FILE_COUNT,
-            u32::try_from(self.files.len()).map_err(|_| E2BIG)?,
-        )?;
-        w.begin_node(N_FILES)?;
-        let mut folios = KVec::new();
-        for (i, f) in self.files.iter().enumerate() {
-            let node = CString::try_from_fmt(fmt!("{i}"))?;
-            w.begin_node(&node)?;
-            let mut name = KVec::with_capacity(f.name.len() + 1, GFP_KERNEL)?;
-            name.extend_from_slice(&f.name, GFP_KERNEL)?;
-            name.push(0, GFP_KERNEL)?;
-            w.prop(P_NAME, &name)?;
-            w.prop_u64(P_INO, f.ino)?;
-            w.prop_u32(P_MODE, f.mode)?;
-            w.prop_u32(P_UID, f.uid)?;
-            w.prop_u32(P_GID, f.gid)?;
-            w.prop_u64(P_SIZE, f.size)?;
-            folios.clear();
-            folios.reserve(f.folios.len() * FOLIO_REC_SIZE, GFP_KERNEL)?;
-            for r in f.folios.iter() {
-                folios.extend_from_slice(&r.phys.to_be_bytes(), GFP_KERNEL)?;
-                folios.extend_from_slice(&r.index.to_be_bytes(), GFP_KERNEL)?;
-                folios.extend_from_slice(&u64::from(r.order).to_be_bytes(), GFP_KERNEL)?;
+        w.prop_u64(P_ROOT, self.root)?;
+        w.prop_u64(P_NEXT_INO, self.next_ino)?;
+
+        let mut t = KVec::with_capacity(self.inodes.len() * INODE_REC_SIZE, GFP_KERNEL)?;
+        for i in self.inodes.iter() {
+            for v in [i.ino] {
+                t.extend_from_slice(&v.to_be_bytes(), GFP_KERNEL)?;
             }
-            w.prop(P_FOLIOS, &folios)?;
-            w.end_node()?;
+            for v in [i.mode, i.uid, i.gid, i.rdev, i.nlink, 0] {
+                t.extend_from_slice(&v.to_be_bytes(), GFP_KERNEL)?;
+            }
+            for v in [
+                i.size,
+                i.atime.sec as u64,
+                i.mtime.sec as u64,
+                i.ctime.sec as u64,
+            ] {
+                t.extend_from_slice(&v.to_be_bytes(), GFP_KERNEL)?;
+            }
+            for v in [i.atime.nsec, i.mtime.nsec, i.ctime.nsec, 0] {
+                t.extend_from_slice(&v.to_be_bytes(), GFP_KERNEL)?;
+            }
+            for v in [i.folio_first, i.folio_count] {
+                t.extend_from_slice(&v.to_be_bytes(), GFP_KERNEL)?;
+            }
         }
-        w.end_node()?;
+        w.prop(P_INODES, &t)?;
+
+        t.clear();
+        t.reserve(self.folios.len() * FOLIO_REC_SIZE, GFP_KERNEL)?;
+        for r in self.folios.iter() {
+            for v in [r.phys, r.index, u64::from(r.order)] {
+                t.extend_from_slice(&v.to_be_bytes(), GFP_KERNEL)?;
+            }
+        }
+        w.prop(P_FOLIOS, &t)?;
+
+        t.clear();
+        t.reserve(self.dirents.len() * DIRENT_REC_SIZE, GFP_KERNEL)?;
+        for d in self.dirents.iter() {
+            for v in [d.parent, d.ino] {
+                t.extend_from_slice(&v.to_be_bytes(), GFP_KERNEL)?;
+            }
+            for v in [d.name_off, d.name_len] {
+                t.extend_from_slice(&v.to_be_bytes(), GFP_KERNEL)?;
+            }
+        }
+        w.prop(P_DIRENTS, &t)?;
+        w.prop(P_NAMES, &self.names)?;
         w.end_node()?;
         w.finish()
     }
@@ -126,196 +202,435 @@ impl Manifest {
     /// Returns `EINVAL` for anything malformed, inconsistent or unsafe to use, and
     /// `EPROTONOSUPPORT` for a different ABI version. On error, `why` names the problem.
     pub(crate) fn decode(blob: &[u8], why: &mut &'static str) -> Result<Self> {
-        let fdt = Fdt::new(blob).inspect_err(|_| *why = "bad FDT header")?;
+        let bad = |why_slot: &mut &'static str, w: &'static str| {
+            *why_slot = w;
+            EINVAL
+        };
+        let fdt = Fdt::new(blob).map_err(|_| bad(why, "bad FDT header"))?;
         let root = fdt.root();
         let compat = root
             .prop_str(P_COMPATIBLE)
-            .inspect_err(|_| *why = "no compatible")?;
+            .map_err(|_| bad(why, "no compatible"))?;
         if compat != COMPATIBLE.to_bytes() {
             *why = "unsupported ABI version";
             return Err(EPROTONOSUPPORT);
         }
-        let count = root
-            .prop_u32(P_FILE_COUNT)
-            .inspect_err(|_| *why = "no file-count")? as usize;
-        if count > MAX_FILES {
-            *why = "too many files";
-            return Err(EINVAL);
-        }
-        let files_node = root
-            .subnode(N_FILES)
-            .ok_or(EINVAL)
-            .inspect_err(|_| *why = "no files node")?;
         let mut m = Manifest {
-            files: KVec::with_capacity(count, GFP_KERNEL)?,
+            root: root.prop_u64(P_ROOT).map_err(|_| bad(why, "no root-ino"))?,
+            next_ino: root
+                .prop_u64(P_NEXT_INO)
+                .map_err(|_| bad(why, "no next-ino"))?,
+            ..Default::default()
         };
-        for node in files_node.children() {
-            if m.files.len() == count {
-                *why = "more files than file-count";
-                return Err(EINVAL);
+        let table = |name: &CStr, rec: usize, why: &mut &'static str| -> Result<&[u8]> {
+            let t = root.prop(name).ok_or_else(|| bad(why, "missing table"))?;
+            if t.len() % rec != 0 || t.len() / rec > MAX_INODES * 4 {
+                return Err(bad(why, "bad table size"));
             }
-            m.files.push(decode_file(&node, why)?, GFP_KERNEL)?;
+            Ok(t)
+        };
+        let inodes = table(P_INODES, INODE_REC_SIZE, why)?;
+        let folios = table(P_FOLIOS, FOLIO_REC_SIZE, why)?;
+        let dirents = table(P_DIRENTS, DIRENT_REC_SIZE, why)?;
+        let names = root
+            .prop(P_NAMES)
+            .ok_or_else(|| bad(why, "missing names"))?;
+        if inodes.len() / INODE_REC_SIZE > MAX_INODES || names.len() > u32::MAX as usize {
+            return Err(bad(why, "too many inodes"));
         }
-        if m.files.len() != count {
-            *why = "fewer files than file-count";
-            return Err(EINVAL);
+
+        m.inodes
+            .reserve(inodes.len() / INODE_REC_SIZE, GFP_KERNEL)?;
+        for r in inodes.chunks_exact(INODE_REC_SIZE) {
+            let mut c = Cursor(r);
+            let ino = c.u64();
+            let (mode, uid, gid, rdev, nlink, _) =
+                (c.u32(), c.u32(), c.u32(), c.u32(), c.u32(), c.u32());
+            let (size, asec, msec, csec) = (c.u64(), c.u64(), c.u64(), c.u64());
+            let (ansec, mnsec, cnsec, _) = (c.u32(), c.u32(), c.u32(), c.u32());
+            let (folio_first, folio_count) = (c.u64(), c.u64());
+            let ts = |sec: u64, nsec: u32| Timespec {
+                sec: sec as i64,
+                nsec,
+            };
+            m.inodes.push(
+                InodeRec {
+                    ino,
+                    mode,
+                    uid,
+                    gid,
+                    rdev,
+                    nlink,
+                    size,
+                    atime: ts(asec, ansec),
+                    mtime: ts(msec, mnsec),
+                    ctime: ts(csec, cnsec),
+                    folio_first,
+                    folio_count,
+                },
+                GFP_KERNEL,
+            )?;
         }
-        m.check_global(why)?;
+        m.folios
+            .reserve(folios.len() / FOLIO_REC_SIZE, GFP_KERNEL)?;
+        for r in folios.chunks_exact(FOLIO_REC_SIZE) {
+            let mut c = Cursor(r);
+            let (phys, index, order) = (c.u64(), c.u64(), c.u64());
+            if order > u64::from(MAX_ORDER) {
+                return Err(bad(why, "folio order too large"));
+            }
+            m.folios.push(
+                FolioRec {
+                    phys,
+                    index,
+                    order: order as u32,
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        m.dirents
+            .reserve(dirents.len() / DIRENT_REC_SIZE, GFP_KERNEL)?;
+        for r in dirents.chunks_exact(DIRENT_REC_SIZE) {
+            let mut c = Cursor(r);
+            let (parent, ino, name_off, name_len) = (c.u64(), c.u64(), c.u32(), c.u32());
+            m.dirents.push(
+                DirentRec {
+                    parent,
+                    ino,
+                    name_off,
+                    name_len,
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        m.names.extend_from_slice(names, GFP_KERNEL)?;
+        m.validate().map_err(|w| bad(why, w))?;
         Ok(m)
     }
 
-    /// Cross-file checks: unique names, no physical memory used twice.
-    fn check_global(&self, why: &mut &'static str) -> Result {
-        let mut names: KVec<&[u8]> = KVec::with_capacity(self.files.len(), GFP_KERNEL)?;
-        let mut ranges: KVec<(u64, u64)> = KVec::new();
-        for f in self.files.iter() {
-            names.push(&f.name, GFP_KERNEL)?;
-            for r in f.folios.iter() {
-                ranges.push(
-                    (r.phys, r.phys + ((1u64 << r.order) << PAGE_SHIFT)),
-                    GFP_KERNEL,
-                )?;
-            }
+    /// Checks every record and the consistency of the whole tree.
+    fn validate(&self) -> core::result::Result<(), &'static str> {
+        // Inode numbers: unique, non-zero, below `next_ino`; root is a directory.
+        let mut by_ino: KVec<(u64, usize)> =
+            KVec::with_capacity(self.inodes.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+        for (n, i) in self.inodes.iter().enumerate() {
+            by_ino
+                .push((i.ino, n), GFP_KERNEL)
+                .map_err(|_| "out of memory")?;
         }
-        names.sort_unstable();
-        if names.windows(2).any(|w| w[0] == w[1]) {
-            *why = "duplicate file name";
-            return Err(EINVAL);
+        by_ino.sort_unstable();
+        if by_ino.windows(2).any(|w| w[0].0 == w[1].0) {
+            return Err("duplicate inode number");
+        }
+        let find = |ino: u64| {
+            by_ino
+                .binary_search_by_key(&ino, |e| e.0)
+                .ok()
+                .map(|k| by_ino[k].1)
+        };
+        let root = find(self.root).ok_or("root inode missing")?;
+        if self.inodes[root].mode & S_IFMT != S_IFDIR {
+            return Err("root is not a directory");
+        }
+
+        // Each inode on its own; folio ranges consumed in order, exactly once.
+        let mut next_folio: u64 = 0;
+        for i in self.inodes.iter() {
+            self.check_inode(i)?;
+            if i.ino == 0 || i.ino >= self.next_ino {
+                return Err("inode number out of range");
+            }
+            if i.folio_first != next_folio || i.folio_count > self.folios.len() as u64 - next_folio
+            {
+                return Err("bad folio range");
+            }
+            next_folio += i.folio_count;
+        }
+        if next_folio != self.folios.len() as u64 {
+            return Err("unreferenced folios");
+        }
+
+        // No physical memory described twice.
+        let mut ranges: KVec<(u64, u64)> =
+            KVec::with_capacity(self.folios.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+        for r in self.folios.iter() {
+            let _ =
+                ranges.push_within_capacity((r.phys, r.phys + ((1u64 << r.order) << PAGE_SHIFT)));
         }
         ranges.sort_unstable();
         if ranges.windows(2).any(|w| w[1].0 < w[0].1) {
-            *why = "folio memory used twice";
-            return Err(EINVAL);
+            return Err("folio memory used twice");
+        }
+
+        // Directory entries: valid names, existing parent directory and child, unique
+        // (parent, name); count the links each inode gets.
+        let mut links: KVec<u32> =
+            KVec::from_elem(0u32, self.inodes.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+        let mut entries: KVec<u32> =
+            KVec::from_elem(0u32, self.inodes.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+        let mut keys: KVec<(u64, &[u8])> =
+            KVec::with_capacity(self.dirents.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+        for d in self.dirents.iter() {
+            let end = (d.name_off as usize)
+                .checked_add(d.name_len as usize)
+                .ok_or("bad name")?;
+            let name = self
+                .names
+                .get(d.name_off as usize..end)
+                .ok_or("name out of bounds")?;
+            if !is_valid_name(name) {
+                return Err("invalid name");
+            }
+            let p = find(d.parent).ok_or("entry in unknown directory")?;
+            if self.inodes[p].mode & S_IFMT != S_IFDIR {
+                return Err("entry in a non-directory");
+            }
+            let c = find(d.ino).ok_or("entry for unknown inode")?;
+            if c == root {
+                return Err("entry for the root");
+            }
+            links[c] += 1;
+            entries[c] = entries[c].saturating_add(1);
+            if self.inodes[c].mode & S_IFMT == S_IFDIR {
+                links[p] += 1;
+            }
+            let _ = keys.push_within_capacity((d.parent, name));
+        }
+        keys.sort_unstable();
+        if keys.windows(2).any(|w| w[0] == w[1]) {
+            return Err("duplicate name in a directory");
+        }
+        for (n, i) in self.inodes.iter().enumerate() {
+            let is_dir = i.mode & S_IFMT == S_IFDIR;
+            if n == root {
+                // "." and ".." of the root, plus ".." of each subdirectory.
+                if links[n].checked_add(2) != Some(i.nlink) {
+                    return Err("link count mismatch");
+                }
+            } else if is_dir {
+                // Directories have exactly one entry (no directory hard links).
+                if entries[n] != 1 || links[n].checked_add(1) != Some(i.nlink) {
+                    return Err("directory link count mismatch");
+                }
+            } else if links[n] == 0 || links[n] != i.nlink {
+                return Err("link count mismatch");
+            }
+        }
+        self.check_tree(root, &find)
+    }
+
+    /// Every directory but the root has exactly one entry (checked via link counts); walk
+    /// from the root to prove all inodes are reachable (no cycles) within `MAX_DEPTH`.
+    fn check_tree(
+        &self,
+        root: usize,
+        find: &dyn Fn(u64) -> Option<usize>,
+    ) -> core::result::Result<(), &'static str> {
+        let oom = |_| "out of memory";
+        let mut seen = KVec::from_elem(false, self.inodes.len(), GFP_KERNEL).map_err(oom)?;
+        let mut order: KVec<usize> =
+            KVec::with_capacity(self.dirents.len(), GFP_KERNEL).map_err(oom)?;
+        for (k, _) in self.dirents.iter().enumerate() {
+            let _ = order.push_within_capacity(k);
+        }
+        order.sort_unstable_by_key(|&k| self.dirents[k].parent);
+        // Breadth-first, level by level.
+        let mut level: KVec<usize> = KVec::new();
+        level.push(root, GFP_KERNEL).map_err(oom)?;
+        seen[root] = true;
+        let mut visited = 1usize;
+        let mut depth = 0usize;
+        while !level.is_empty() {
+            depth += 1;
+            if depth > MAX_DEPTH {
+                return Err("tree too deep");
+            }
+            let mut next = KVec::new();
+            for &dir in level.iter() {
+                let ino = self.inodes[dir].ino;
+                let start = order.partition_point(|&k| self.dirents[k].parent < ino);
+                for &k in order[start..]
+                    .iter()
+                    .take_while(|&&k| self.dirents[k].parent == ino)
+                {
+                    let c = find(self.dirents[k].ino).ok_or("entry for unknown inode")?;
+                    if seen[c] {
+                        continue;
+                    }
+                    seen[c] = true;
+                    visited += 1;
+                    if self.inodes[c].mode & S_IFMT == S_IFDIR {
+                        next.push(c, GFP_KERNEL).map_err(oom)?;
+                    }
+                }
+            }
+            level = next;
+        }
+        if visited != self.inodes.len() {
+            return Err("inodes not reachable from the root");
+        }
+        Ok(())
+    }
+
+    fn check_inode(&self, i: &InodeRec) -> core::result::Result<(), &'static str> {
+        if !is_valid_mode(i.mode) {
+            return Err("bad mode");
+        }
+        if i.uid == u32::MAX || i.gid == u32::MAX {
+            return Err("invalid owner");
+        }
+        if [i.atime, i.mtime, i.ctime]
+            .iter()
+            .any(|t| t.nsec >= 1_000_000_000)
+        {
+            return Err("bad timestamp");
+        }
+        if i.size > i64::MAX as u64 {
+            return Err("size too large");
+        }
+        let t = i.mode & S_IFMT;
+        if t != S_IFCHR && t != S_IFBLK && i.rdev != 0 {
+            return Err("device number on a non-device");
+        }
+        if t != S_IFREG && t != S_IFLNK && (i.size != 0 || i.folio_count != 0) {
+            return Err("data on an inode without data");
+        }
+        if t == S_IFLNK && (i.size == 0 || i.size > MAX_SYMLINK) {
+            return Err("bad symlink size");
+        }
+        let first = usize::try_from(i.folio_first).map_err(|_| "bad folio range")?;
+        let count = usize::try_from(i.folio_count).map_err(|_| "bad folio range")?;
+        let end = first.checked_add(count).ok_or("bad folio range")?;
+        let folios = self.folios.get(first..end).ok_or("bad folio range")?;
+        // Pages covered by the size, rounded up.
+        let pages = i.size.div_ceil(1u64 << PAGE_SHIFT);
+        let mut next_free: u64 = 0;
+        for r in folios {
+            let span = 1u64 << r.order;
+            let bytes = span << PAGE_SHIFT;
+            if r.phys == 0 || r.phys % bytes != 0 || r.phys.checked_add(bytes).is_none() {
+                return Err("misaligned folio address");
+            }
+            if r.index % span != 0 {
+                return Err("misaligned folio index");
+            }
+            if r.index < next_free {
+                return Err("folios out of order or overlapping");
+            }
+            if r.index >= pages {
+                return Err("folio beyond end of file");
+            }
+            next_free = r.index + span;
         }
         Ok(())
     }
 }
 
-fn decode_file(node: &Node<'_>, why: &mut &'static str) -> Result<FileRec> {
-    let name = node
-        .prop_str(P_NAME)
-        .inspect_err(|_| *why = "file without name")?;
-    if !is_valid_name(name) {
-        *why = "invalid file name";
-        return Err(EINVAL);
-    }
-    let mut f = FileRec {
-        name: KVec::new(),
-        ino: node.prop_u64(P_INO).inspect_err(|_| *why = "bad ino")?,
-        mode: node.prop_u32(P_MODE).inspect_err(|_| *why = "bad mode")?,
-        uid: node.prop_u32(P_UID).inspect_err(|_| *why = "bad uid")?,
-        gid: node.prop_u32(P_GID).inspect_err(|_| *why = "bad gid")?,
-        size: node.prop_u64(P_SIZE).inspect_err(|_| *why = "bad size")?,
-        folios: KVec::new(),
-    };
-    f.name.extend_from_slice(name, GFP_KERNEL)?;
-    if f.mode & S_IFMT != S_IFREG || f.mode & !(S_IFMT | 0o7777) != 0 {
-        *why = "bad file mode";
-        return Err(EINVAL);
-    }
-    if f.size > i64::MAX as u64 {
-        *why = "file size too large";
-        return Err(EINVAL);
-    }
-    // Uid/gid (u32)-1 is "invalid id" in the kernel: refuse it.
-    if f.uid == u32::MAX || f.gid == u32::MAX {
-        *why = "invalid owner";
-        return Err(EINVAL);
-    }
-    let raw = node
-        .prop(P_FOLIOS)
-        .ok_or(EINVAL)
-        .inspect_err(|_| *why = "no folios")?;
-    if raw.len() % FOLIO_REC_SIZE != 0 {
-        *why = "truncated folio array";
-        return Err(EINVAL);
-    }
-    // Pages covered by the file size (rounded up).
-    let pages = f.size.div_ceil(1u64 << PAGE_SHIFT);
-    let mut next_free: u64 = 0;
-    f.folios.reserve(raw.len() / FOLIO_REC_SIZE, GFP_KERNEL)?;
-    for rec in raw.chunks_exact(FOLIO_REC_SIZE) {
-        let be = |i: usize| {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(&rec[i * 8..i * 8 + 8]);
-            u64::from_be_bytes(b)
-        };
-        let (phys, index, order) = (be(0), be(1), be(2));
-        if order > u64::from(MAX_ORDER) {
-            *why = "folio order too large";
-            return Err(EINVAL);
+/// Reads big-endian integers from a record whose length was checked by the caller.
+struct Cursor<'a>(&'a [u8]);
+
+impl Cursor<'_> {
+    fn take<const N: usize>(&mut self) -> [u8; N] {
+        let mut b = [0u8; N];
+        if let Some((head, rest)) = self.0.split_at_checked(N) {
+            b.copy_from_slice(head);
+            self.0 = rest;
         }
-        let order = order as u32;
-        let span = 1u64 << order;
-        let bytes = span << PAGE_SHIFT;
-        if phys == 0 || phys % bytes != 0 || phys.checked_add(bytes).is_none() {
-            *why = "misaligned folio address";
-            return Err(EINVAL);
-        }
-        if index % span != 0 {
-            *why = "misaligned folio index";
-            return Err(EINVAL);
-        }
-        if index < next_free {
-            *why = "folios out of order or overlapping";
-            return Err(EINVAL);
-        }
-        if index >= pages {
-            *why = "folio beyond end of file";
-            return Err(EINVAL);
-        }
-        next_free = index + span;
-        f.folios.push(FolioRec { phys, index, order }, GFP_KERNEL)?;
+        b
     }
-    Ok(f)
+
+    fn u64(&mut self) -> u64 {
+        u64::from_be_bytes(self.take())
+    }
+
+    fn u32(&mut self) -> u32 {
+        u32::from_be_bytes(self.take())
+    }
 }
 
 #[kunit_tests(khofs_handover)]
 mod tests {
     use super::*;
 
-    fn file(name: &[u8], size: u64, folios: &[(u64, u64, u32)]) -> FileRec {
-        let mut f = FileRec {
-            name: KVec::new(),
-            ino: 42,
-            mode: S_IFREG | 0o640,
+    const DIR: u32 = S_IFDIR | 0o755;
+
+    fn ino(ino: u64, mode: u32, nlink: u32, size: u64, folios: u64) -> InodeRec {
+        InodeRec {
+            ino,
+            mode,
             uid: 1000,
             gid: 100,
+            nlink,
             size,
-            folios: KVec::new(),
-        };
-        f.name.extend_from_slice(name, GFP_KERNEL).unwrap();
-        for &(phys, index, order) in folios {
-            f.folios
-                .push(FolioRec { phys, index, order }, GFP_KERNEL)
-                .unwrap();
+            mtime: Timespec {
+                sec: 1_700_000_000,
+                nsec: 123_456_789,
+            },
+            folio_count: folios,
+            ..Default::default()
         }
-        f
     }
 
-    fn sample() -> Manifest {
-        let mut m = Manifest::default();
-        m.files
-            .push(
-                file(b"a.txt", 5000, &[(0x10_0000, 0, 0), (0x20_0000, 1, 0)]),
-                GFP_KERNEL,
-            )
-            .unwrap();
-        m.files.push(file(b"empty", 0, &[]), GFP_KERNEL).unwrap();
-        m.files
-            .push(file(b"big", 4 << 20, &[(0x4000_0000, 512, 9)]), GFP_KERNEL)
-            .unwrap();
+    /// A small tree:
+    /// `/a.txt` (2 folios), `/d/` with `/d/e/` (empty), `/d/link` (hard link to a.txt),
+    /// `/d/sym` -> "a.txt", `/fifo`, `/big` (one 2 MiB folio), `/null` (char 1:3).
+    pub(super) fn sample() -> Manifest {
+        let mut m = Manifest {
+            root: 1,
+            next_ino: 100,
+            ..Default::default()
+        };
+        let mut add = |i: InodeRec, f: &[(u64, u64, u32)]| {
+            let mut i = i;
+            i.folio_first = m.folios.len() as u64;
+            for &(phys, index, order) in f {
+                m.folios
+                    .push(FolioRec { phys, index, order }, GFP_KERNEL)
+                    .unwrap();
+            }
+            m.inodes.push(i, GFP_KERNEL).unwrap();
+        };
+        add(ino(1, DIR, 3, 0, 0), &[]);
+        add(
+            ino(2, S_IFREG | 0o640, 2, 5000, 2),
+            &[(0x10_0000, 0, 0), (0x20_0000, 1, 0)],
+        );
+        add(ino(3, DIR, 3, 0, 0), &[]);
+        add(ino(4, DIR, 2, 0, 0), &[]);
+        add(ino(5, S_IFLNK | 0o777, 1, 5, 1), &[(0x30_0000, 0, 0)]);
+        add(ino(6, S_IFIFO | 0o600, 1, 0, 0), &[]);
+        add(
+            ino(7, S_IFREG | 0o4755, 1, 4 << 20, 1),
+            &[(0x4000_0000, 512, 9)],
+        );
+        let mut null = ino(8, S_IFCHR | 0o666, 1, 0, 0);
+        null.rdev = (1 << 8) | 3;
+        add(null, &[]);
+        m.push_dirent(1, 2, b"a.txt").unwrap();
+        m.push_dirent(1, 3, b"d").unwrap();
+        m.push_dirent(3, 4, b"e").unwrap();
+        m.push_dirent(3, 2, b"link").unwrap();
+        m.push_dirent(3, 5, b"sym").unwrap();
+        m.push_dirent(1, 6, b"fifo").unwrap();
+        m.push_dirent(1, 7, b"big").unwrap();
+        m.push_dirent(1, 8, b"null").unwrap();
         m
     }
 
-    fn encode(m: &Manifest) -> KVec<u8> {
+    pub(super) fn encode(m: &Manifest) -> KVec<u8> {
         let mut buf = KVec::from_elem(0u8, m.encoded_size_bound(), GFP_KERNEL).unwrap();
         let n = m.encode(&mut buf).unwrap();
         buf.truncate(n);
         buf
     }
 
-    fn decode(blob: &[u8]) -> Result<Manifest> {
+    fn dup(blob: &[u8]) -> KVec<u8> {
+        let mut b = KVec::new();
+        b.extend_from_slice(blob, GFP_KERNEL).unwrap();
+        b
+    }
+
+    pub(super) fn decode(blob: &[u8]) -> Result<Manifest> {
         let mut why = "";
         Manifest::decode(blob, &mut why)
     }
@@ -325,13 +640,18 @@ mod tests {
         let m = sample();
         let blob = encode(&m);
         assert!(blob.len() <= m.encoded_size_bound());
-        assert_eq!(decode(&blob).unwrap(), m);
+        assert_eq!(decode(&blob), Ok(m));
     }
 
     #[test]
-    fn roundtrip_empty() {
-        let m = Manifest::default();
-        assert_eq!(decode(&encode(&m)).unwrap(), m);
+    fn roundtrip_empty_root() {
+        let mut m = Manifest {
+            root: 1,
+            next_ino: 2,
+            ..Default::default()
+        };
+        m.inodes.push(ino(1, DIR, 2, 0, 0), GFP_KERNEL).unwrap();
+        assert_eq!(decode(&encode(&m)), Ok(m));
     }
 
     #[test]
@@ -342,43 +662,115 @@ mod tests {
     }
 
     #[test]
-    fn rejects_truncated_blobs() {
-        let blob = encode(&sample());
-        for len in [0, 1, 39, 40, blob.len() / 2, blob.len() - 1] {
-            assert!(decode(&blob[..len]).is_err());
-        }
-    }
-
-    #[test]
-    fn rejects_bad_records() {
-        let bad: [FileRec; 9] = [
-            file(b"..", 10, &[]),
-            file(b"a/b", 10, &[]),
-            file(b"x", 10, &[(0x10_0800, 0, 0)]), // misaligned phys
-            file(b"x", 10, &[(0x10_0000, 0, 11)]), // order too big
-            file(b"x", 4 << 20, &[(0x20_0000, 1, 9)]), // misaligned index
-            file(b"x", 4096, &[(0x10_0000, 1, 0)]), // beyond EOF
-            file(b"x", 9000, &[(0x10_0000, 1, 0), (0x20_0000, 0, 0)]), // out of order
-            file(b"x", 9000, &[(0x10_0000, 0, 0), (0x10_0000, 1, 0)]), // same pfn twice
-            file(b"x", 10, &[(0, 0, 0)]),         // null address
-        ];
-        for f in bad {
-            let mut m = Manifest::default();
-            m.files.push(f, GFP_KERNEL).unwrap();
-            assert_eq!(decode(&encode(&m)), Err(EINVAL));
-        }
-    }
-
-    #[test]
-    fn rejects_duplicates_and_foreign_versions() {
-        let mut m = Manifest::default();
-        m.files.push(file(b"same", 0, &[]), GFP_KERNEL).unwrap();
-        m.files.push(file(b"same", 0, &[]), GFP_KERNEL).unwrap();
-        assert_eq!(decode(&encode(&m)), Err(EINVAL));
-
+    fn rejects_foreign_version() {
         let mut blob = encode(&sample());
         let pos = blob.windows(8).position(|w| w == b"khofs-v1").unwrap();
         blob[pos + 7] = b'9';
         assert_eq!(decode(&blob), Err(EPROTONOSUPPORT));
+    }
+
+    /// Targeted corruptions of an otherwise valid tree: each must be refused.
+    #[test]
+    fn rejects_inconsistent_trees() {
+        type Corrupt = fn(&mut Manifest);
+        let cases: [Corrupt; 34] = [
+            |m| m.root = 99,                                             // root missing
+            |m| m.root = 2,                                              // root not a directory
+            |m| m.next_ino = 5,                                          // ino beyond next-ino
+            |m| m.inodes[1].ino = 3,                                     // duplicate ino
+            |m| m.inodes[1].ino = 0,                                     // ino 0
+            |m| m.inodes[1].mode = 0o170644,                             // bad file type
+            |m| m.inodes[1].mode |= 0o10000,                             // unknown mode bit
+            |m| m.inodes[1].uid = u32::MAX,                              // invalid owner
+            |m| m.inodes[1].mtime.nsec = 1_000_000_000,                  // bad timestamp
+            |m| m.inodes[1].size = u64::MAX,                             // size too large
+            |m| m.inodes[1].size = 4096,                                 // folio beyond EOF
+            |m| m.inodes[1].nlink = 1,                                   // link count
+            |m| m.inodes[0].nlink = 4,                                   // root link count
+            |m| m.inodes[2].nlink = 2,                                   // dir link count
+            |m| m.inodes[5].rdev = 7,                                    // rdev on a FIFO
+            |m| m.inodes[5].size = 1,                                    // data on a FIFO
+            |m| m.inodes[4].size = 0,                                    // empty symlink
+            |m| m.inodes[4].size = 5000,                                 // symlink too long
+            |m| m.inodes[1].folio_count = 3, // folio range overlaps next
+            |m| m.inodes[1].folio_first = 1, // folio range out of order
+            |m| m.folios[0].phys = 0x10_0800, // misaligned phys
+            |m| m.folios[0].phys = 0,        // null phys
+            |m| m.folios[1].phys = 0x10_0000, // same memory twice
+            |m| m.folios[3].phys = 0x4010_0000, // misaligned large folio
+            |m| m.folios[3].index = 513,     // misaligned index
+            |m| m.folios[1].index = 0,       // out of order
+            |m| m.dirents[0].name_len = 300, // name out of bounds
+            |m| m.dirents[0].name_off = u32::MAX, // name offset overflow
+            |m| m.names[0] = b'/',           // '/' in a name
+            |m| m.dirents[1].parent = 2,     // entry in a non-directory
+            |m| m.dirents[1].ino = 1,        // entry for the root
+            |m| m.dirents[2].ino = 3,        // directory cycle d/e -> d
+            |m| m.dirents[4].parent = 99,    // entry in unknown directory
+            |m| (m.dirents[7].name_off, m.dirents[7].name_len) = (0, 5), // duplicate "a.txt"
+        ];
+        for (n, corrupt) in cases.iter().enumerate() {
+            let mut m = sample();
+            corrupt(&mut m);
+            let mut why = "";
+            let res = Manifest::decode(&encode(&m), &mut why);
+            if res.is_ok() {
+                pr_err!("corruption {n} was accepted\n");
+            }
+            assert!(res.is_err());
+        }
+    }
+
+    /// At least 200 truncated, bit-flipped and randomly mutated blobs: none may crash the
+    /// decoder; the truncated ones and those with a broken header must be refused, and a
+    /// mutated blob that is accepted must still describe a consistent tree.
+    #[test]
+    fn refuses_hostile_blobs() {
+        let blob = encode(&sample());
+        let mut refused = 0usize;
+        let mut total = 0usize;
+        // Every truncation.
+        for len in 0..blob.len() {
+            total += 1;
+            if decode(&blob[..len]).is_err() {
+                refused += 1;
+            }
+        }
+        assert_eq!(refused, blob.len());
+        // Header fields: magic, sizes, offsets, versions.
+        for off in 0..40 {
+            let mut b = dup(&blob);
+            b[off] ^= 0x80;
+            total += 1;
+            if decode(&b).is_err() {
+                refused += 1;
+            }
+        }
+        // Seeded random mutations of 1 to 8 bytes anywhere.
+        let mut x: u64 = 0x6b686f66_2026_1125;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut random_refused = 0usize;
+        for _ in 0..1000 {
+            let mut b = dup(&blob);
+            for _ in 0..1 + rnd() % 8 {
+                let pos = (rnd() % b.len() as u64) as usize;
+                b[pos] = rnd() as u8;
+            }
+            total += 1;
+            match decode(&b) {
+                Err(_) => random_refused += 1,
+                // Whatever is accepted must re-encode and decode to itself.
+                Ok(m) => assert_eq!(decode(&encode(&m)), Ok(m)),
+            }
+        }
+        refused += random_refused;
+        pr_info!("hostile blobs: {refused} of {total} refused ({random_refused} of 1000 random)\n");
+        assert!(refused >= 200);
+        assert!(random_refused >= 200);
     }
 }

@@ -10,17 +10,15 @@
 //!
 //! Layout of the driver:
 //! - [`mount`]: the file system type and superblock lifecycle;
-//! - [`dir`]: the namespace index and directory operations;
 //! - [`handover`]: the handover format (encode, strict decode);
 //! - [`serialize`]: the outgoing side, run at kexec;
 //! - [`restore`]: the incoming side, run at first mount.
 //!
-//! File data and `mmap` need no code of their own: they are the page cache's generic
-//! operations on `ram_aops`, set up by `kernel::fs::sb`.
+//! The namespace (the dcache, as in ramfs), file data and `mmap` need no code of their own:
+//! they are libfs's and the page cache's generic operations, set up by `kernel::fs::sb`.
 
 use kernel::{fs::sb, prelude::*, reboot, sync::Arc};
 
-mod dir;
 mod handover;
 mod mount;
 mod restore;
@@ -37,7 +35,7 @@ module! {
 /// State shared by the mount path and the kexec path.
 pub(crate) struct State {
     /// The mounted instance, if any.
-    pub(crate) live: Option<Arc<dir::Instance>>,
+    pub(crate) live: Option<Arc<mount::Instance>>,
     /// Whether the previous kernel's handover was already looked at.
     pub(crate) incoming_checked: bool,
     /// The blob published for the next kernel.

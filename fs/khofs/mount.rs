@@ -2,22 +2,34 @@
 
 //! The khofs file system type and its superblock lifecycle.
 
-use crate::{dir::Instance, restore, STATE};
+use crate::{restore, STATE};
 use kernel::{
     fs::{
         dentry::Dentry,
-        inode::{Attrs, Inode, S_IFDIR},
-        sb::{FileSystem, NewSuperBlock, SuperBlock},
+        inode::{Attrs, S_IFDIR},
+        sb::{FileSystem, NewSuperBlock},
     },
     prelude::*,
-    sync::Arc,
+    sync::{
+        aref::ARef,
+        atomic::{Atomic, Relaxed},
+        Arc, ArcBorrow,
+    },
 };
 
 /// `KHOFS_MAGIC` from `include/uapi/linux/khofs.h`.
 pub(crate) const KHOFS_MAGIC: u32 = 0x6b686f66;
 
-/// Mode of the root directory.
-const ROOT_MODE: u32 = S_IFDIR | 0o755;
+/// Inode number of the root of a fresh instance.
+const ROOT_INO: u64 = 1;
+
+/// One khofs instance (superblock).
+pub(crate) struct Instance {
+    /// The root of the tree; the dcache holds the whole namespace.
+    pub(crate) root: ARef<Dentry>,
+    /// Next inode number to hand out; numbers survive kexec, so they never repeat.
+    pub(crate) next_ino: Atomic<u64>,
+}
 
 pub(crate) struct KhoFs;
 
@@ -28,20 +40,34 @@ impl FileSystem for KhoFs {
     const MAGIC: u32 = KHOFS_MAGIC;
 
     fn fill_super(sb: &NewSuperBlock<Self>) -> Result<Arc<Instance>> {
-        let root_attrs = Attrs {
-            mode: ROOT_MODE,
-            ..Default::default()
-        };
-        let root = sb.set_root(sb.new_inode(&root_attrs, None)?)?;
         let mut state = STATE.lock();
         // The first mount after a KHO boot takes over what the previous kernel handed over.
-        let files = if state.incoming_checked {
-            KVec::new()
+        let incoming = if state.incoming_checked {
+            None
         } else {
             state.incoming_checked = true;
-            restore::take_over(sb, root)?
+            restore::fetch()?
         };
-        let inst = Instance::new(files)?;
+        let (root, next_ino) = match incoming {
+            Some(m) => restore::build_tree(sb, &m)?,
+            None => {
+                let attrs = Attrs {
+                    mode: S_IFDIR | 0o755,
+                    ..Default::default()
+                };
+                (
+                    sb.set_root(sb.new_inode(&attrs, Some(ROOT_INO), false)?)?,
+                    ROOT_INO + 1,
+                )
+            }
+        };
+        let inst = Arc::new(
+            Instance {
+                root: root.into(),
+                next_ino: Atomic::new(next_ino),
+            },
+            GFP_KERNEL,
+        )?;
         state.live = Some(inst.clone());
         Ok(inst)
     }
@@ -51,16 +77,10 @@ impl FileSystem for KhoFs {
         if state.live.as_ref().is_some_and(|l| Arc::ptr_eq(l, &data)) {
             state.live = None;
         }
-        drop(state);
-        // Drop our inode references before the VFS tears the superblock down.
-        data.files.lock().clear();
+        // `data` (and its root reference) goes away before the VFS tears the tree down.
     }
 
-    fn create(sb: &SuperBlock<Self>, _dir: &Inode, dentry: &Dentry, inode: &Inode) -> Result {
-        sb.data().create(dentry, inode)
-    }
-
-    fn unlink(sb: &SuperBlock<Self>, _dir: &Inode, dentry: &Dentry) -> Result {
-        sb.data().unlink(dentry)
+    fn new_ino(data: ArcBorrow<'_, Instance>) -> u64 {
+        data.next_ino.fetch_add(1, Relaxed)
     }
 }

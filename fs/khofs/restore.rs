@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The incoming side of the handover: recreate the previous kernel's files at first mount.
+//! The incoming side of the handover: recreate the previous kernel's tree at first mount.
 
 use crate::{
-    dir::Entry,
-    handover::{FileRec, Manifest, KHO_NODE},
+    handover::{InodeRec, Manifest, KHO_NODE},
     mount::KhoFs,
 };
 use kernel::{
     fs::{
         dentry::Dentry,
-        inode::{Attrs, Inode},
+        inode::{Attrs, Inode, S_IFDIR, S_IFMT},
         sb::NewSuperBlock,
     },
     kho,
@@ -18,16 +17,14 @@ use kernel::{
     sync::aref::ARef,
 };
 
-/// Looks for a handover from the previous kernel and, if there is one, recreates its files
-/// under `root`, putting the preserved folios back into their page caches.
+/// Looks for a handover from the previous kernel and validates it.
 ///
-/// Returns the recreated files (none if there was no handover). A handover that fails
-/// validation is refused as a whole with one `pr_err` and an errno, before any of its memory
-/// is touched.
-pub(crate) fn take_over(sb: &NewSuperBlock<KhoFs>, root: &Dentry) -> Result<KVec<Entry>> {
+/// Returns `None` if there is none. A handover that fails validation is refused as a whole
+/// with one `pr_err` and an errno, before any of its memory is touched.
+pub(crate) fn fetch() -> Result<Option<Manifest>> {
     let incoming = match kho::Incoming::retrieve(KHO_NODE) {
         Ok(i) => i,
-        Err(e) if e == ENOENT => return Ok(KVec::new()),
+        Err(e) if e == ENOENT => return Ok(None),
         Err(e) => {
             pr_err!("refusing handover from previous kernel: bad KHO subtree ({e:?})\n");
             return Err(e);
@@ -40,82 +37,128 @@ pub(crate) fn take_over(sb: &NewSuperBlock<KhoFs>, root: &Dentry) -> Result<KVec
     let m = decoded.inspect_err(|e| {
         pr_err!("refusing handover from previous kernel: {why} ({e:?})\n");
     })?;
+    Ok(Some(m))
+}
 
-    let mut entries = KVec::with_capacity(m.files.len(), GFP_KERNEL)?;
-    let mut folios: usize = 0;
-    let mut bytes: u64 = 0;
-    for (i, f) in m.files.iter().enumerate() {
-        if let Err(e) = restore_file(sb, root, f, &mut entries) {
-            pr_err!(
-                "handover: cannot restore file {} of {}: {e:?}; mount refused\n",
-                i + 1,
-                m.files.len()
-            );
-            // Free the memory of the files we did not get to: their folios were validated and
-            // are released back to the allocator (KHO refuses any it did not preserve).
-            for rest in m.files.iter().skip(i + 1) {
-                discard(rest, 0);
+/// Recreates the tree described by the validated manifest `m` in `sb`, putting the
+/// preserved folios back into the page caches, and returns the root and the next inode
+/// number.
+pub(crate) fn build_tree<'a>(
+    sb: &'a NewSuperBlock<KhoFs>,
+    m: &Manifest,
+) -> Result<(&'a Dentry, u64)> {
+    // First every inode with its data; on failure, free the folios not yet restored.
+    let mut inodes: KVec<Option<ARef<Inode>>> = KVec::with_capacity(m.inodes.len(), GFP_KERNEL)?;
+    let mut folios = 0usize;
+    for (n, rec) in m.inodes.iter().enumerate() {
+        match restore_inode(sb, m, rec) {
+            Ok(inode) => inodes.push(Some(inode), GFP_KERNEL)?,
+            Err((e, done)) => {
+                pr_err!(
+                    "handover: cannot restore inode {} ({} of {}): {e:?}; mount refused\n",
+                    rec.ino,
+                    n + 1,
+                    m.inodes.len()
+                );
+                discard(m, &m.inodes[n..], done);
+                return Err(e);
             }
-            return Err(e);
         }
-        folios += f.folios.len();
-        bytes += f.size;
+        folios += rec.folio_count as usize;
+    }
+
+    let mut by_ino: KVec<(u64, usize)> = KVec::with_capacity(m.inodes.len(), GFP_KERNEL)?;
+    for (n, rec) in m.inodes.iter().enumerate() {
+        by_ino.push((rec.ino, n), GFP_KERNEL)?;
+    }
+    by_ino.sort_unstable();
+    let find = |ino: u64| {
+        by_ino
+            .binary_search_by_key(&ino, |e| e.0)
+            .map(|k| by_ino[k].1)
+            .map_err(|_| EINVAL)
+    };
+    let mut order: KVec<usize> = KVec::with_capacity(m.dirents.len(), GFP_KERNEL)?;
+    for k in 0..m.dirents.len() {
+        order.push(k, GFP_KERNEL)?;
+    }
+    order.sort_unstable_by_key(|&k| m.dirents[k].parent);
+
+    // Then the namespace, directory by directory from the root. `inodes` keeps a
+    // reference to each inode until the end, for its hard links.
+    let mut linked = KVec::from_elem(false, m.inodes.len(), GFP_KERNEL)?;
+    let r = find(m.root)?;
+    let root = sb.set_root(inodes[r].clone().ok_or(EINVAL)?)?;
+    linked[r] = true;
+    let mut dirs: KVec<(&Dentry, u64)> = KVec::new();
+    dirs.push((root, m.root), GFP_KERNEL)?;
+    while let Some((dir, dir_ino)) = dirs.pop() {
+        let start = order.partition_point(|&k| m.dirents[k].parent < dir_ino);
+        for &k in order[start..]
+            .iter()
+            .take_while(|&&k| m.dirents[k].parent == dir_ino)
+        {
+            let d = &m.dirents[k];
+            let c = find(d.ino)?;
+            let inode = inodes[c].as_ref().ok_or(EINVAL)?;
+            if linked[c] {
+                dir.add_hard_link(m.name(d), inode)?;
+                continue;
+            }
+            linked[c] = true;
+            let child = dir.add_child(m.name(d), inode.clone())?;
+            if inode.mode() & S_IFMT == S_IFDIR {
+                dirs.push((child, d.ino), GFP_KERNEL)?;
+            }
+        }
     }
     pr_info!(
-        "took over {} files ({} folios, {} bytes) from the previous kernel\n",
-        entries.len(),
-        folios,
-        bytes
+        "took over {} inodes, {} entries, {} folios from the previous kernel\n",
+        m.inodes.len(),
+        m.dirents.len(),
+        folios
     );
-    Ok(entries)
+    Ok((root, m.next_ino))
 }
 
-fn restore_file(
+/// Creates the inode for `rec` and restores its folios. On error, also returns how many of
+/// its folios were restored (they go away with the inode).
+fn restore_inode(
     sb: &NewSuperBlock<KhoFs>,
-    root: &Dentry,
-    f: &FileRec,
-    entries: &mut KVec<Entry>,
-) -> Result {
+    m: &Manifest,
+    rec: &InodeRec,
+) -> core::result::Result<ARef<Inode>, (Error, usize)> {
     let attrs = Attrs {
-        mode: f.mode,
-        uid: f.uid,
-        gid: f.gid,
-        size: f.size as i64,
+        mode: rec.mode,
+        uid: rec.uid,
+        gid: rec.gid,
+        rdev: rec.rdev,
+        size: rec.size as i64,
+        atime: rec.atime,
+        mtime: rec.mtime,
+        ctime: rec.ctime,
     };
-    let inode = match sb.new_inode(&attrs, None) {
-        Ok(i) => i,
-        Err(e) => {
-            discard(f, 0);
-            return Err(e);
+    let inode = sb
+        .new_inode(&attrs, Some(rec.ino), true)
+        .map_err(|e| (e, 0))?;
+    for (n, r) in m.folios_of(rec).iter().enumerate() {
+        // KHO refuses addresses it did not preserve, and each address at most once.
+        let folio = kho::restore_folio(r.phys).ok_or((EINVAL, n))?;
+        if folio.order() != r.order {
+            // Dropping the folio frees it: it is ours now, just not what was described.
+            return Err((EINVAL, n + 1));
         }
-    };
-    for (n, r) in f.folios.iter().enumerate() {
-        if let Err(e) = restore_folio(&inode, r.phys, r.index, r.order) {
-            // Folios already added go away with the inode; free the ones not reached.
-            discard(f, n + 1);
-            return Err(e);
-        }
+        inode.add_folio(folio, r.index).map_err(|e| (e, n + 1))?;
     }
-    let mut name = KVec::new();
-    name.extend_from_slice(&f.name, GFP_KERNEL)?;
-    entries.reserve(1, GFP_KERNEL)?;
-    root.add_persistent_child(&f.name, inode.clone())?;
-    entries.push(Entry { name, inode }, GFP_KERNEL)?;
-    Ok(())
+    Ok(inode)
 }
 
-fn restore_folio(inode: &ARef<Inode>, phys: u64, index: u64, order: u32) -> Result {
-    let folio = kho::restore_folio(phys).ok_or(EINVAL)?;
-    if folio.order() != order {
-        // Dropping the folio frees it: it is ours now, just not what was described.
-        return Err(EINVAL);
-    }
-    inode.add_folio(folio, index)
-}
-
-/// Restores and frees the folios of `f` from the `from`-th on.
-fn discard(f: &FileRec, from: usize) {
-    for r in f.folios.iter().skip(from) {
-        drop(kho::restore_folio(r.phys));
+/// Restores and frees the folios of `rest` (the first inode's from its `skip`-th on).
+fn discard(m: &Manifest, rest: &[InodeRec], skip: usize) {
+    for (n, rec) in rest.iter().enumerate() {
+        let from = if n == 0 { skip } else { 0 };
+        for r in m.folios_of(rec).iter().skip(from) {
+            drop(kho::restore_folio(r.phys));
+        }
     }
 }

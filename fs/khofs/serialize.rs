@@ -3,15 +3,20 @@
 //! The outgoing side of the handover, run from the reboot notifier during `kexec -e`.
 
 use crate::{
-    dir::Instance,
-    handover::{FileRec, FolioRec, Manifest, KHO_NODE},
+    handover::{FolioRec, InodeRec, Manifest, KHO_NODE},
+    mount::Instance,
     STATE,
 };
 use kernel::{
     folio::Folio,
+    fs::{
+        dentry::Dentry,
+        inode::{Inode, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG},
+    },
     kho::{self, PreservedBuf, Subtree},
     prelude::*,
-    sync::aref::ARef,
+    rbtree::RBTree,
+    sync::{aref::ARef, atomic::Relaxed},
 };
 
 /// Preserves the mounted instance's folios and publishes its manifest for the next kernel.
@@ -24,87 +29,130 @@ pub(crate) fn handover_at_kexec() {
     let Some(inst) = state.live.clone() else {
         return;
     };
-    match publish(&inst) {
-        Ok((sub, files, folios)) => {
+    let mut preserved = KVec::new();
+    match publish(&inst, &mut preserved) {
+        Ok((sub, m)) => {
             pr_info!(
-                "handing over {files} files ({folios} folios, {} bytes of metadata)\n",
+                "handing over {} inodes, {} entries, {} folios ({} bytes of metadata)\n",
+                m.inodes.len(),
+                m.dirents.len(),
+                m.folios.len(),
                 sub.as_slice().len()
             );
             state.published = Some(sub);
         }
-        Err(e) => pr_err!("handover failed ({e:?}): files will not survive this kexec\n"),
-    }
-}
-
-fn publish(inst: &Instance) -> Result<(Subtree, usize, usize)> {
-    let files = inst.files.lock();
-    let mut preserved: KVec<ARef<Folio>> = KVec::new();
-    let res = build(&files, &mut preserved);
-    if res.is_err() {
-        for f in preserved.iter() {
-            kho::unpreserve_folio(f);
-        }
-    }
-    let (m, folios) = res?;
-    let bound = m.encoded_size_bound();
-    if bound > PreservedBuf::MAX_LEN {
-        for f in preserved.iter() {
-            kho::unpreserve_folio(f);
-        }
-        return Err(E2BIG);
-    }
-    let publish = || -> Result<Subtree> {
-        let mut buf = PreservedBuf::new(bound)?;
-        let len = m.encode(buf.as_mut_slice())?;
-        Subtree::add(KHO_NODE, buf, len)
-    };
-    match publish() {
-        Ok(sub) => Ok((sub, m.files.len(), folios)),
         Err(e) => {
             for f in preserved.iter() {
                 kho::unpreserve_folio(f);
             }
-            Err(e)
+            pr_err!("handover failed ({e:?}): files will not survive this kexec\n");
         }
     }
 }
 
-fn build(
-    files: &[crate::dir::Entry],
-    preserved: &mut KVec<ARef<Folio>>,
-) -> Result<(Manifest, usize)> {
-    let mut m = Manifest::default();
-    m.files.reserve(files.len(), GFP_KERNEL)?;
-    let mut count = 0;
-    for e in files {
-        let a = e.inode.attrs();
-        let mut rec = FileRec {
-            name: KVec::new(),
-            ino: e.inode.ino(),
-            mode: a.mode,
-            uid: a.uid,
-            gid: a.gid,
-            size: a.size as u64,
-            folios: KVec::new(),
+fn publish(inst: &Instance, preserved: &mut KVec<ARef<Folio>>) -> Result<(Subtree, Manifest)> {
+    let m = build(inst, preserved)?;
+    let bound = m.encoded_size_bound();
+    if bound > PreservedBuf::MAX_LEN {
+        return Err(E2BIG);
+    }
+    let mut buf = PreservedBuf::new(bound)?;
+    let len = m.encode(buf.as_mut_slice())?;
+    Ok((Subtree::add(KHO_NODE, buf, len)?, m))
+}
+
+/// Walks the tree from the root and records every inode once (hard links become several
+/// entries for one inode), preserving the folios of files and symbolic links.
+fn build(inst: &Instance, preserved: &mut KVec<ARef<Folio>>) -> Result<Manifest> {
+    let root = inst.root.inode().ok_or(EINVAL)?;
+    let mut m = Manifest {
+        root: root.ino(),
+        next_ino: inst.next_ino.load(Relaxed),
+        ..Default::default()
+    };
+    let mut seen: RBTree<u64, usize> = RBTree::new();
+    record(&mut m, root, preserved)?;
+    seen.try_create_and_insert(root.ino(), 0, GFP_KERNEL)?;
+    let mut dirs: KVec<(ARef<Dentry>, u64)> = KVec::new();
+    dirs.push((inst.root.clone(), root.ino()), GFP_KERNEL)?;
+    while let Some((dir, dir_ino)) = dirs.pop() {
+        for child in dir.children()? {
+            let Some(inode) = child.inode() else {
+                continue;
+            };
+            let ino = inode.ino();
+            m.push_dirent(dir_ino, ino, &child.name()?)?;
+            if seen.get(&ino).is_some() {
+                continue;
+            }
+            seen.try_create_and_insert(ino, m.inodes.len(), GFP_KERNEL)?;
+            record(&mut m, inode, preserved)?;
+            if inode.mode() & S_IFMT == S_IFDIR {
+                dirs.push((child.clone(), ino), GFP_KERNEL)?;
+            }
+        }
+    }
+    // Link counts as seen by this walk, so the manifest is consistent even if the tree
+    // changed while we walked it.
+    for n in 0..m.inodes.len() {
+        m.inodes[n].nlink = if m.inodes[n].mode & S_IFMT == S_IFDIR {
+            2
+        } else {
+            0
         };
-        rec.name.extend_from_slice(&e.name, GFP_KERNEL)?;
-        e.inode.for_each_folio(|folio| {
+    }
+    for k in 0..m.dirents.len() {
+        let (parent, ino) = (m.dirents[k].parent, m.dirents[k].ino);
+        let c = *seen.get(&ino).ok_or(EINVAL)?;
+        if m.inodes[c].mode & S_IFMT == S_IFDIR {
+            let p = *seen.get(&parent).ok_or(EINVAL)?;
+            m.inodes[p].nlink += 1;
+        } else {
+            m.inodes[c].nlink += 1;
+        }
+    }
+    if m.next_ino <= m.inodes.iter().map(|i| i.ino).max().unwrap_or(0) {
+        return Err(EINVAL);
+    }
+    Ok(m)
+}
+
+fn record(m: &mut Manifest, inode: &Inode, preserved: &mut KVec<ARef<Folio>>) -> Result {
+    let a = inode.attrs();
+    let t = a.mode & S_IFMT;
+    let mut rec = InodeRec {
+        ino: inode.ino(),
+        mode: a.mode,
+        uid: a.uid,
+        gid: a.gid,
+        rdev: a.rdev,
+        nlink: 0,
+        size: if t == S_IFREG || t == S_IFLNK {
+            a.size as u64
+        } else {
+            0
+        },
+        atime: a.atime,
+        mtime: a.mtime,
+        ctime: a.ctime,
+        folio_first: m.folios.len() as u64,
+        folio_count: 0,
+    };
+    if t == S_IFREG || t == S_IFLNK {
+        inode.for_each_folio(|folio| {
             preserved.reserve(1, GFP_KERNEL)?;
-            rec.folios.reserve(1, GFP_KERNEL)?;
+            m.folios.reserve(1, GFP_KERNEL)?;
             kho::preserve_folio(folio)?;
-            preserved.push(folio.into(), GFP_KERNEL)?;
-            rec.folios.push(
-                FolioRec {
-                    phys: folio.phys(),
-                    index: folio.index(),
-                    order: folio.order(),
-                },
-                GFP_KERNEL,
-            )?;
-            count += 1;
+            let _ = preserved.push_within_capacity(folio.into());
+            let _ = m.folios.push_within_capacity(FolioRec {
+                phys: folio.phys(),
+                index: folio.index(),
+                order: folio.order(),
+            });
             Ok(())
         })?;
-        m.files.push(rec, GFP_KERNEL)?;
+        rec.folio_count = m.folios.len() as u64 - rec.folio_first;
     }
-    Ok((m, count))
+    m.inodes.push(rec, GFP_KERNEL)?;
+    Ok(())
 }

@@ -58,3 +58,44 @@ rust_helper_inode_set_mtime_to_ts(struct inode *inode, struct timespec64 ts)
 {
 	return inode_set_mtime_to_ts(inode, ts);
 }
+
+__rust_helper struct dentry *rust_helper_dget_dlock(struct dentry *dentry)
+{
+	return dget_dlock(dentry);
+}
+
+__rust_helper struct dentry *rust_helper_d_first_child(const struct dentry *dentry)
+{
+	return d_first_child(dentry);
+}
+
+__rust_helper struct dentry *rust_helper_d_next_sibling(const struct dentry *dentry)
+{
+	return d_next_sibling(dentry);
+}
+
+__rust_helper bool rust_helper_d_really_is_positive(const struct dentry *dentry)
+{
+	return d_really_is_positive(dentry);
+}
+
+/* Lock and unlock dentry->d_lock (a member of a union inside struct lockref). */
+__rust_helper void rust_helper_dentry_lock(struct dentry *dentry)
+{
+	spin_lock(&dentry->d_lock);
+}
+
+__rust_helper void rust_helper_dentry_lock_nested(struct dentry *dentry)
+{
+	spin_lock_nested(&dentry->d_lock, DENTRY_D_LOCK_NESTED);
+}
+
+__rust_helper void rust_helper_dentry_unlock(struct dentry *dentry)
+{
+	spin_unlock(&dentry->d_lock);
+}
+
+__rust_helper unsigned int rust_helper_inode_nlink(const struct inode *inode)
+{
+	return READ_ONCE(inode->i_nlink);
+}

@@ -17,10 +17,20 @@ use core::{mem::MaybeUninit, ptr::NonNull};
 
 /// The file type bits of a mode (`S_IFMT`).
 pub const S_IFMT: u32 = bindings::S_IFMT;
-/// Regular file type (`S_IFREG`).
-pub const S_IFREG: u32 = bindings::S_IFREG;
-/// Directory type (`S_IFDIR`).
-pub const S_IFDIR: u32 = bindings::S_IFDIR;
+pub use types::{S_IFDIR, S_IFLNK, S_IFREG};
+
+/// Encodes a kernel `dev_t` in the stable 32-bit format of `new_encode_dev`.
+pub fn new_encode_dev(dev: u32) -> u32 {
+    let (major, minor) = (dev >> 20, dev & 0xfffff);
+    (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12)
+}
+
+/// Decodes a device number made by [`new_encode_dev`] into a kernel `dev_t`.
+pub fn new_decode_dev(dev: u32) -> u32 {
+    let major = (dev & 0xfff00) >> 8;
+    let minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+    (major << 20) | minor
+}
 
 /// A reference-counted VFS inode.
 ///
@@ -52,17 +62,63 @@ unsafe impl AlwaysRefCounted for Inode {
     }
 }
 
-/// Owner and timestamps of an inode, as restored from a saved state.
+/// A timestamp: seconds and nanoseconds since the epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timespec {
+    /// Seconds.
+    pub sec: i64,
+    /// Nanoseconds, `0..1_000_000_000`.
+    pub nsec: u32,
+}
+
+/// The attributes of an inode that users see in `stat`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Attrs {
-    /// Full mode: file type and permission bits.
+    /// Full mode: file type and permission bits (including setuid, setgid, sticky).
     pub mode: u32,
     /// Owner user id (in the initial user namespace).
     pub uid: u32,
     /// Owner group id (in the initial user namespace).
     pub gid: u32,
+    /// Device number of a character or block device (`new_encode_dev` format).
+    pub rdev: u32,
     /// Size in bytes.
     pub size: i64,
+    /// Last access time.
+    pub atime: Timespec,
+    /// Last modification time.
+    pub mtime: Timespec,
+    /// Last status change time.
+    pub ctime: Timespec,
+}
+
+/// File type bits for the types an in-memory file system supports.
+pub mod types {
+    use crate::bindings;
+    /// Socket.
+    pub const S_IFSOCK: u32 = bindings::S_IFSOCK;
+    /// Symbolic link.
+    pub const S_IFLNK: u32 = bindings::S_IFLNK;
+    /// Regular file.
+    pub const S_IFREG: u32 = bindings::S_IFREG;
+    /// Block device.
+    pub const S_IFBLK: u32 = bindings::S_IFBLK;
+    /// Directory.
+    pub const S_IFDIR: u32 = bindings::S_IFDIR;
+    /// Character device.
+    pub const S_IFCHR: u32 = bindings::S_IFCHR;
+    /// FIFO.
+    pub const S_IFIFO: u32 = bindings::S_IFIFO;
+
+    /// Returns whether `mode` has one of the file types above and no unknown bits.
+    pub fn is_valid_mode(mode: u32) -> bool {
+        let t = mode & bindings::S_IFMT;
+        mode & !(bindings::S_IFMT | 0o7777) == 0
+            && matches!(
+                t,
+                S_IFSOCK | S_IFLNK | S_IFREG | S_IFBLK | S_IFDIR | S_IFCHR | S_IFIFO
+            )
+    }
 }
 
 impl Inode {
@@ -114,13 +170,41 @@ impl Inode {
         unsafe { bindings::i_size_read(self.as_ptr()) }
     }
 
+    /// Returns the number of hard links.
+    pub fn nlink(&self) -> u32 {
+        // SAFETY: By the type invariant the inode is valid.
+        unsafe { bindings::inode_nlink(self.as_ptr()) }
+    }
+
     /// Returns the current attributes.
+    ///
+    /// Fields are read one by one: the result is consistent only while the inode is not being
+    /// changed (e.g. the file system is frozen or quiescent).
     pub fn attrs(&self) -> Attrs {
+        let p = self.as_ptr();
+        // SAFETY: By the type invariant the inode is valid; the reads of plain integers race
+        // benignly with updates, as in `generic_fillattr`.
+        let (rdev, atime, mtime, ctime) = unsafe {
+            let rd = |f: *const bindings::time64_t, n: *const u32| Timespec {
+                sec: core::ptr::read_volatile(f),
+                nsec: core::ptr::read_volatile(n),
+            };
+            (
+                core::ptr::read_volatile(&raw const (*p).i_rdev),
+                rd(&raw const (*p).i_atime_sec, &raw const (*p).i_atime_nsec),
+                rd(&raw const (*p).i_mtime_sec, &raw const (*p).i_mtime_nsec),
+                rd(&raw const (*p).i_ctime_sec, &raw const (*p).i_ctime_nsec),
+            )
+        };
         Attrs {
             mode: self.mode(),
             uid: self.uid(),
             gid: self.gid(),
+            rdev: new_encode_dev(rdev),
             size: self.size(),
+            atime,
+            mtime,
+            ctime,
         }
     }
 

@@ -3,10 +3,10 @@
 //! File system types and superblocks for in-memory file systems.
 //!
 //! A [`FileSystem`] is registered with [`Registration`]. Its superblocks are built the way
-//! `ramfs` builds them, on top of libfs: dentries are pinned in the dcache, regular files keep
-//! their data in the page cache (`ram_aops`), and directory operations are `simple_*` helpers
-//! to which the file system adds its own bookkeeping through the optional [`FileSystem::create`]
-//! and [`FileSystem::unlink`] hooks.
+//! `ramfs` builds them, on top of libfs: dentries are pinned in the dcache (which is the whole
+//! namespace), regular files and symbolic links keep their data in the page cache (`ram_aops`),
+//! and the directory operations are ramfs's: `create`, `mkdir`, `mknod`, `symlink` here, and
+//! libfs's `simple_lookup`, `simple_link`, `simple_unlink`, `simple_rmdir`, `simple_rename`.
 //!
 //! All instances share one superblock (`get_tree_single`): every mount of the type shows the
 //! same tree.
@@ -19,10 +19,10 @@
 
 use crate::{
     bindings,
-    error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
+    error::{from_result, to_result},
     fs::{
         dentry::Dentry,
-        inode::{Attrs, Inode, S_IFDIR, S_IFMT, S_IFREG},
+        inode::{new_decode_dev, types, Attrs, Inode, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG},
     },
     prelude::*,
     sync::aref::ARef,
@@ -51,26 +51,15 @@ pub trait FileSystem: Sized + Send + Sync + 'static {
         drop(data);
     }
 
-    /// Called when a regular file `dentry` is created in `dir`, with its new `inode`, before
-    /// the entry becomes visible. An error aborts the creation.
-    fn create(_sb: &SuperBlock<Self>, _dir: &Inode, _dentry: &Dentry, _inode: &Inode) -> Result {
-        build_error!(VTABLE_DEFAULT_ERROR)
-    }
-
-    /// Called when `dentry` is about to be unlinked from `dir`. An error aborts the unlink.
-    fn unlink(_sb: &SuperBlock<Self>, _dir: &Inode, _dentry: &Dentry) -> Result {
-        build_error!(VTABLE_DEFAULT_ERROR)
+    /// Returns the inode number for an inode created through a directory operation.
+    ///
+    /// The default is `get_next_ino()`; file systems that create inodes with chosen numbers
+    /// (see [`NewSuperBlock::new_inode`]) must hand out numbers that do not collide.
+    fn new_ino(_data: <Self::Data as ForeignOwnable>::Borrowed<'_>) -> u64 {
+        // SAFETY: No preconditions.
+        unsafe { bindings::get_next_ino() }.into()
     }
 }
-
-/// A superblock of file system type `T` that finished its setup.
-///
-/// # Invariants
-///
-/// Points to a valid `struct super_block` of type `T` whose `s_fs_info` holds a `T::Data`
-/// produced by `into_foreign`, for the duration of the borrow.
-#[repr(transparent)]
-pub struct SuperBlock<T: FileSystem>(Opaque<bindings::super_block>, PhantomData<T>);
 
 /// A superblock of file system type `T` being set up in [`FileSystem::fill_super`].
 ///
@@ -81,32 +70,28 @@ pub struct SuperBlock<T: FileSystem>(Opaque<bindings::super_block>, PhantomData<
 #[repr(transparent)]
 pub struct NewSuperBlock<T: FileSystem>(Opaque<bindings::super_block>, PhantomData<T>);
 
-impl<T: FileSystem> SuperBlock<T> {
-    /// # Safety
-    ///
-    /// `ptr` must be a live superblock of type `T` that finished `fill_super`.
-    unsafe fn from_raw<'a>(ptr: *mut bindings::super_block) -> &'a Self {
-        // SAFETY: Transparent wrapper; validity per the safety requirements.
-        unsafe { &*ptr.cast() }
-    }
-
-    /// Returns the file system's per-superblock data.
-    pub fn data(&self) -> <T::Data as ForeignOwnable>::Borrowed<'_> {
-        // SAFETY: By the type invariant `s_fs_info` came from `into_foreign` and is only
-        // reclaimed in `kill_sb`, after which no callback can see this superblock.
-        unsafe { T::Data::borrow((*self.0.get()).s_fs_info) }
-    }
-}
-
 impl<T: FileSystem> NewSuperBlock<T> {
-    /// Creates a new inode with attributes `attrs` (a directory or a regular file) and inode
-    /// number `ino` (a fresh one if `None`). Timestamps are set to the current time.
-    pub fn new_inode(&self, attrs: &Attrs, ino: Option<u64>) -> Result<ARef<Inode>> {
-        let t = attrs.mode & S_IFMT;
-        if (t != S_IFDIR && t != S_IFREG) || attrs.mode & !(S_IFMT | 0o7777) != 0 {
+    /// Creates a new inode with attributes `attrs` and inode number `ino` (a fresh one if
+    /// `None`). Regular files and symbolic links get `attrs.size` as size and start without
+    /// data (see [`Inode::add_folio`]); device nodes get `attrs.rdev`. Timestamps are taken
+    /// from `attrs` if `keep_times`, otherwise set to the current time.
+    pub fn new_inode(
+        &self,
+        attrs: &Attrs,
+        ino: Option<u64>,
+        keep_times: bool,
+    ) -> Result<ARef<Inode>> {
+        if !types::is_valid_mode(attrs.mode) || attrs.size < 0 {
             return Err(EINVAL);
         }
-        if attrs.size < 0 || (t == S_IFDIR && attrs.size != 0) {
+        let t = attrs.mode & S_IFMT;
+        if t != S_IFREG && t != S_IFLNK && attrs.size != 0 {
+            return Err(EINVAL);
+        }
+        if [attrs.atime, attrs.mtime, attrs.ctime]
+            .iter()
+            .any(|t| t.nsec >= 1_000_000_000)
+        {
             return Err(EINVAL);
         }
         // SAFETY: By the type invariant the superblock is valid.
@@ -127,11 +112,19 @@ impl<T: FileSystem> NewSuperBlock<T> {
             (*p).i_mode = attrs.mode as bindings::umode_t;
             bindings::i_uid_write(p, attrs.uid);
             bindings::i_gid_write(p, attrs.gid);
-            bindings::simple_inode_init_ts(p);
-            Tables::<T>::init_ops(p);
-            if t == S_IFREG {
+            Tables::<T>::init_ops(p, new_decode_dev(attrs.rdev));
+            if t == S_IFREG || t == S_IFLNK {
                 bindings::i_size_write(p, attrs.size);
             }
+            if !keep_times {
+                return Ok(inode);
+            }
+            (*p).i_atime_sec = attrs.atime.sec;
+            (*p).i_atime_nsec = attrs.atime.nsec;
+            (*p).i_mtime_sec = attrs.mtime.sec;
+            (*p).i_mtime_nsec = attrs.mtime.nsec;
+            (*p).i_ctime_sec = attrs.ctime.sec;
+            (*p).i_ctime_nsec = attrs.ctime.nsec;
         }
         Ok(inode)
     }
@@ -174,16 +167,14 @@ impl<T: FileSystem> Tables<T> {
 
     const DIR_IOPS: bindings::inode_operations = bindings::inode_operations {
         lookup: Some(bindings::simple_lookup),
-        create: if T::HAS_CREATE {
-            Some(Self::create)
-        } else {
-            None
-        },
-        unlink: if T::HAS_UNLINK {
-            Some(Self::unlink)
-        } else {
-            None
-        },
+        create: Some(Self::create),
+        mkdir: Some(Self::mkdir),
+        mknod: Some(Self::mknod),
+        symlink: Some(Self::symlink),
+        link: Some(bindings::simple_link),
+        unlink: Some(bindings::simple_unlink),
+        rmdir: Some(bindings::simple_rmdir),
+        rename: Some(bindings::simple_rename),
         setattr: Some(bindings::simple_setattr),
         getattr: Some(bindings::simple_getattr),
         ..pin_init::zeroed()
@@ -212,7 +203,7 @@ impl<T: FileSystem> Tables<T> {
     /// # Safety
     ///
     /// `p` must be a new, not yet visible inode of a `T` superblock with `i_mode` set.
-    unsafe fn init_ops(p: *mut bindings::inode) {
+    unsafe fn init_ops(p: *mut bindings::inode, rdev: bindings::dev_t) {
         // SAFETY: Per the safety requirements we own the inode exclusively.
         unsafe {
             let mapping = (*p).i_mapping;
@@ -220,16 +211,148 @@ impl<T: FileSystem> Tables<T> {
             // Never movable: KHO scratch areas are CMA, and handed-over folios must stay put.
             bindings::mapping_set_gfp_mask(mapping, bindings::GFP_HIGHUSER);
             bindings::mapping_set_unevictable(mapping);
-            if u32::from((*p).i_mode) & S_IFMT == S_IFDIR {
-                (*p).i_op = &Self::DIR_IOPS;
-                (*p).__bindgen_anon_3.i_fop = &raw const bindings::simple_dir_operations;
-                // Directories start with two links ("." and the entry in the parent).
-                bindings::inc_nlink(p);
-            } else {
-                (*p).i_op = &Self::REG_IOPS;
-                (*p).__bindgen_anon_3.i_fop = &Self::REG_FOPS;
+            bindings::simple_inode_init_ts(p);
+            match u32::from((*p).i_mode) & S_IFMT {
+                S_IFDIR => {
+                    (*p).i_op = &Self::DIR_IOPS;
+                    (*p).__bindgen_anon_3.i_fop = &raw const bindings::simple_dir_operations;
+                    // Directories start with two links ("." and the entry in the parent).
+                    bindings::inc_nlink(p);
+                }
+                S_IFREG => {
+                    (*p).i_op = &Self::REG_IOPS;
+                    (*p).__bindgen_anon_3.i_fop = &Self::REG_FOPS;
+                }
+                S_IFLNK => {
+                    (*p).i_op = &raw const bindings::page_symlink_inode_operations;
+                    bindings::inode_nohighmem(p);
+                }
+                _ => {
+                    (*p).i_op = &Self::REG_IOPS;
+                    bindings::init_special_inode(p, (*p).i_mode, rdev);
+                }
             }
         }
+    }
+
+    /// Allocates and sets up the inode for a new entry in `dir` (like `ramfs_get_inode`).
+    ///
+    /// # Safety
+    ///
+    /// `dir` must be a locked directory inode of a `T` superblock.
+    unsafe fn new_child_inode(
+        dir: *mut bindings::inode,
+        mode: bindings::umode_t,
+        dev: bindings::dev_t,
+    ) -> Result<ARef<Inode>> {
+        // SAFETY: `dir` is valid, so is its superblock.
+        let inode = unsafe { bindings::new_inode((*dir).i_sb) };
+        if inode.is_null() {
+            return Err(ENOSPC);
+        }
+        // SAFETY: We own the only reference to the new inode.
+        let inode: ARef<Inode> =
+            unsafe { ARef::from_raw(core::ptr::NonNull::new_unchecked(inode.cast())) };
+        let p = inode.as_ptr();
+        // SAFETY: The superblock finished `fill_super` (the VFS calls directory operations
+        // only then), so `s_fs_info` holds our data until `kill_sb`.
+        let ino = T::new_ino(unsafe { T::Data::borrow((*(*dir).i_sb).s_fs_info) });
+        // SAFETY: The inode is new and private to us; `dir` is valid and locked.
+        unsafe {
+            (*p).i_ino = ino;
+            bindings::inode_init_owner(&raw mut bindings::nop_mnt_idmap, p, dir, mode);
+            Self::init_ops(p, dev);
+        }
+        Ok(inode)
+    }
+
+    /// Makes `inode` visible as `dentry` in `dir`.
+    ///
+    /// # Safety
+    ///
+    /// `dir` must be the locked parent of the negative `dentry`.
+    unsafe fn instantiate(
+        dir: *mut bindings::inode,
+        dentry: *mut bindings::dentry,
+        inode: ARef<Inode>,
+    ) {
+        // SAFETY: Per the safety requirements; `d_make_persistent` consumes our inode reference
+        // and pins the dentry like ramfs does.
+        unsafe {
+            bindings::d_make_persistent(dentry, ARef::into_raw(inode).as_ptr().cast());
+            let now = bindings::inode_set_ctime_current(dir);
+            bindings::inode_set_mtime_to_ts(dir, now);
+        }
+    }
+
+    unsafe extern "C" fn mknod(
+        _idmap: *mut bindings::mnt_idmap,
+        dir: *mut bindings::inode,
+        dentry: *mut bindings::dentry,
+        mode: bindings::umode_t,
+        dev: bindings::dev_t,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: The VFS passes a locked directory of our type.
+            let inode = unsafe { Self::new_child_inode(dir, mode, dev)? };
+            // SAFETY: `dentry` is a negative child of the locked `dir`.
+            unsafe { Self::instantiate(dir, dentry, inode) };
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn create(
+        idmap: *mut bindings::mnt_idmap,
+        dir: *mut bindings::inode,
+        dentry: *mut bindings::dentry,
+        mode: bindings::umode_t,
+        _excl: bool,
+    ) -> c_int {
+        let mode = (u32::from(mode) & !S_IFMT) | S_IFREG;
+        // SAFETY: Same arguments as `create`, which `mknod` accepts.
+        unsafe { Self::mknod(idmap, dir, dentry, mode as _, 0) }
+    }
+
+    unsafe extern "C" fn mkdir(
+        idmap: *mut bindings::mnt_idmap,
+        dir: *mut bindings::inode,
+        dentry: *mut bindings::dentry,
+        mode: bindings::umode_t,
+    ) -> *mut bindings::dentry {
+        let mode = (u32::from(mode) & !S_IFMT) | S_IFDIR;
+        // SAFETY: Same arguments as `mkdir`, which `mknod` accepts.
+        let ret = unsafe { Self::mknod(idmap, dir, dentry, mode as _, 0) };
+        if ret == 0 {
+            // SAFETY: `dir` is locked; the new subdirectory's ".." links to it.
+            unsafe { bindings::inc_nlink(dir) };
+        }
+        // A NULL return means success with `dentry` used as is.
+        crate::error::to_result(ret)
+            .map(|()| core::ptr::null_mut())
+            .unwrap_or_else(|e| e.to_ptr())
+    }
+
+    unsafe extern "C" fn symlink(
+        _idmap: *mut bindings::mnt_idmap,
+        dir: *mut bindings::inode,
+        dentry: *mut bindings::dentry,
+        target: *const c_char,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: The VFS passes a NUL-terminated target of at most `PATH_MAX` bytes.
+            let len = unsafe { CStr::from_char_ptr(target) }
+                .to_bytes_with_nul()
+                .len();
+            let mode = (S_IFLNK | 0o777) as bindings::umode_t;
+            // SAFETY: The VFS passes a locked directory of our type.
+            let inode = unsafe { Self::new_child_inode(dir, mode, 0)? };
+            // SAFETY: The inode is a new symlink; `page_symlink` stores the target in its
+            // page cache, like ramfs.
+            to_result(unsafe { bindings::page_symlink(inode.as_ptr(), target, len as c_int) })?;
+            // SAFETY: `dentry` is a negative child of the locked `dir`.
+            unsafe { Self::instantiate(dir, dentry, inode) };
+            Ok(0)
+        })
     }
 
     unsafe extern "C" fn init_fs_context(fc: *mut bindings::fs_context) -> c_int {
@@ -283,71 +406,6 @@ impl<T: FileSystem> Tables<T> {
             }
             bindings::kill_anon_super(sb);
         }
-    }
-
-    unsafe extern "C" fn create(
-        _idmap: *mut bindings::mnt_idmap,
-        dir: *mut bindings::inode,
-        dentry: *mut bindings::dentry,
-        mode: bindings::umode_t,
-        _excl: bool,
-    ) -> c_int {
-        from_result(|| {
-            // SAFETY: The VFS passes a locked directory of our type and a negative dentry.
-            let (sb, dir_ref, dentry_ref) = unsafe {
-                (
-                    SuperBlock::<T>::from_raw((*dir).i_sb),
-                    Inode::from_raw(dir),
-                    Dentry::from_raw(dentry),
-                )
-            };
-            let mode = u32::from(mode);
-            if mode & S_IFMT != S_IFREG {
-                return Err(EINVAL);
-            }
-            // SAFETY: `dir` is valid, so is its superblock.
-            let inode = unsafe { bindings::new_inode((*dir).i_sb) };
-            if inode.is_null() {
-                return Err(ENOSPC);
-            }
-            // SAFETY: We own the only reference to the new inode.
-            let inode: ARef<Inode> =
-                unsafe { ARef::from_raw(core::ptr::NonNull::new_unchecked(inode.cast())) };
-            let p = inode.as_ptr();
-            // SAFETY: The inode is new and private to us; `dir` is locked by the VFS.
-            unsafe {
-                (*p).i_ino = bindings::get_next_ino().into();
-                bindings::inode_init_owner(&raw mut bindings::nop_mnt_idmap, p, dir, mode as _);
-                bindings::simple_inode_init_ts(p);
-                Self::init_ops(p);
-            }
-            T::create(sb, dir_ref, dentry_ref, &inode)?;
-            // SAFETY: `dentry` is negative; `d_make_persistent` consumes our inode reference.
-            // `dir` is locked, so updating its times is safe.
-            unsafe {
-                bindings::d_make_persistent(dentry, ARef::into_raw(inode).as_ptr().cast());
-                let now = bindings::inode_set_ctime_current(dir);
-                bindings::inode_set_mtime_to_ts(dir, now);
-            }
-            Ok(0)
-        })
-    }
-
-    unsafe extern "C" fn unlink(dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
-        from_result(|| {
-            // SAFETY: The VFS passes a locked directory of our type and a positive dentry.
-            let (sb, dir_ref, dentry_ref) = unsafe {
-                (
-                    SuperBlock::<T>::from_raw((*dir).i_sb),
-                    Inode::from_raw(dir),
-                    Dentry::from_raw(dentry),
-                )
-            };
-            T::unlink(sb, dir_ref, dentry_ref)?;
-            // SAFETY: Same as above.
-            to_result(unsafe { bindings::simple_unlink(dir, dentry) })?;
-            Ok(0)
-        })
     }
 }
 
