@@ -27,42 +27,49 @@
  * ``dtc -I dtb -O dts /sys/kernel/debug/kho/out/sub_fdts/khofs`` shows them
  * correctly. Strings are NUL-terminated.
  *
- * FDT layout::
+ * FDT layout (one node, large tables as properties)::
  *
  *   / {
  *       compatible = "khofs-v1";
- *       file-count = <u32>;          // number of nodes under /files
- *
- *       files {
- *           0 {                      // node names are decimal indexes
- *               name = "file name";  // one path component: 1..255 bytes,
- *                                    // no '/' or NUL, not "." or ".."
- *               ino = <u64>;         // inode number in the old kernel
- *               mode = <u32>;        // S_IFREG | permission bits (07777)
- *               uid = <u32>;         // owner in the initial user namespace
- *               gid = <u32>;
- *               size = <u64>;        // i_size in bytes, <= LLONG_MAX
- *               folios = [records];  // struct khofs_folio_ser, repeated
- *           };
- *           1 { ... };
- *       };
+ *       root-ino = <u64>;        // inode number of the root directory
+ *       next-ino = <u64>;        // next inode number to hand out (> every ino)
+ *       inodes = [struct khofs_inode_ser ...];
+ *       folios = [struct khofs_folio_ser ...];
+ *       dirents = [struct khofs_dirent_ser ...];
+ *       names = [bytes];         // entry names, not NUL-terminated
  *   };
  *
- * In version 1 every file lives in the root directory of the single khofs
- * instance, and the whole blob must fit one kho_alloc_preserve() allocation
- * (4 MiB on x86-64: about 170,000 folios).
+ * Every inode of the instance that is reachable from the root appears once in
+ * ``inodes``; a hard link is one more entry in ``dirents`` for the same inode.
+ * The folios of inode N are ``folios[folio_first .. folio_first + folio_count)``;
+ * inodes take their folio ranges in table order, and together they use every
+ * record exactly once. Regular files and symbolic links (whose target is
+ * their data, as in ramfs) have folios; holes are simply absent.
  *
- * Validation by the receiving kernel: the header and every offset (libfdt);
- * the compatible string; file-count against the nodes present; every name;
- * the mode's type and bits; the size; each folio record's alignment (address
- * aligned to the folio size, index aligned to the folio's page count), order
- * (<= MAX_PAGE_ORDER), position (strictly increasing, non-overlapping
- * indexes, first page before EOF); unique names; no physical memory described
- * twice across all files; and, at restore, that KHO really preserved a folio
- * of that order at that address.
+ * In version 1 the whole blob must fit one kho_alloc_preserve() allocation
+ * (4 MiB on x86-64).
+ *
+ * Validation by the receiving kernel, before it touches any preserved memory:
+ * the FDT header and offsets (libfdt); the compatible string; table sizes;
+ * unique, non-zero inode numbers below ``next-ino``; known file types and mode
+ * bits; owners other than (u32)-1; nanoseconds below 10^9; sizes (<=
+ * LLONG_MAX, zero for inodes without data, 1..4095 for symlinks); device
+ * numbers only on devices; folio ranges; folio alignment (address aligned to
+ * the folio size, index to its page count), order (<= 10), order of indexes
+ * (strictly increasing, non-overlapping, first page before EOF); no physical
+ * memory described twice; entry names (1..255 bytes, no '/' or NUL, not "."
+ * or ".."), parents that are directories, no entry for the root, unique names
+ * per directory, exactly one entry per directory, link counts that match the
+ * entries, every inode reachable from the root, depth at most
+ * ``KHOFS_MAX_DEPTH``; and, at restore, that KHO preserved a folio of that
+ * order at that address.
  */
 
 #include <linux/types.h>
+
+/* Limits enforced on incoming handovers. */
+#define KHOFS_MAX_INODES	(1 << 22)
+#define KHOFS_MAX_DEPTH		4096
 
 /* Name of the KHO subtree that carries khofs state. */
 #define KHOFS_KHO_NODE		"khofs"
@@ -82,6 +89,65 @@ struct khofs_folio_ser {
 	__be64 phys;
 	__be64 index;
 	__be64 order;
+} __packed;
+
+/**
+ * struct khofs_inode_ser - one inode, as stored in ``inodes``.
+ * @ino:         inode number (stable across kexec).
+ * @mode:        file type and permission bits, including S_ISUID/S_ISGID/S_ISVTX.
+ * @uid:         owner in the initial user namespace.
+ * @gid:         group in the initial user namespace.
+ * @rdev:        device number (new_encode_dev() format) of a device node, else 0.
+ * @nlink:       link count: entries for non-directories, 2 + subdirectories
+ *               for directories.
+ * @reserved0:   must be ignored.
+ * @size:        i_size in bytes.
+ * @atime_sec:   access time, seconds (signed).
+ * @mtime_sec:   modification time, seconds (signed).
+ * @ctime_sec:   status change time, seconds (signed).
+ * @atime_nsec:  access time, nanoseconds.
+ * @mtime_nsec:  modification time, nanoseconds.
+ * @ctime_nsec:  status change time, nanoseconds.
+ * @reserved1:   must be ignored.
+ * @folio_first: index of the inode's first record in ``folios``.
+ * @folio_count: number of folio records of the inode.
+ *
+ * All fields are big-endian.
+ */
+struct khofs_inode_ser {
+	__be64 ino;
+	__be32 mode;
+	__be32 uid;
+	__be32 gid;
+	__be32 rdev;
+	__be32 nlink;
+	__be32 reserved0;
+	__be64 size;
+	__be64 atime_sec;
+	__be64 mtime_sec;
+	__be64 ctime_sec;
+	__be32 atime_nsec;
+	__be32 mtime_nsec;
+	__be32 ctime_nsec;
+	__be32 reserved1;
+	__be64 folio_first;
+	__be64 folio_count;
+} __packed;
+
+/**
+ * struct khofs_dirent_ser - one directory entry, as stored in ``dirents``.
+ * @parent:   inode number of the directory.
+ * @ino:      inode number the entry refers to.
+ * @name_off: offset of the name in ``names``.
+ * @name_len: length of the name in bytes.
+ *
+ * All fields are big-endian.
+ */
+struct khofs_dirent_ser {
+	__be64 parent;
+	__be64 ino;
+	__be32 name_off;
+	__be32 name_len;
 } __packed;
 
 #endif /* _LINUX_KHO_ABI_KHOFS_H */
