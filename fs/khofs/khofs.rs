@@ -33,19 +33,24 @@ module! {
 }
 
 /// State shared by the mount path and the kexec path.
+///
+/// Lock order: a superblock's `s_umount`, then `STATE`.
 pub(crate) struct State {
-    /// The mounted instance, if any.
+    /// The instance, mounted or not, if any.
     pub(crate) live: Option<Arc<mount::Instance>>,
+    /// Keeps the instance (and its files) alive after `umount`, until kexec.
+    pub(crate) pin: Option<Arc<sb::SuperPin>>,
     /// Whether the previous kernel's handover was already looked at.
     pub(crate) incoming_checked: bool,
-    /// The blob published for the next kernel.
-    pub(crate) published: Option<kernel::kho::Subtree>,
+    /// What is prepared for the next kernel (from freezing the instance).
+    pub(crate) published: Option<serialize::Published>,
 }
 
 kernel::sync::global_lock! {
     // SAFETY: Initialised in the module initialiser before anything else uses it.
     pub(crate) unsafe(uninit) static STATE: Mutex<State> = State {
         live: None,
+        pin: None,
         incoming_checked: false,
         published: None,
     };

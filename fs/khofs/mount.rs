@@ -2,12 +2,12 @@
 
 //! The khofs file system type and its superblock lifecycle.
 
-use crate::{restore, STATE};
+use crate::{restore, serialize, STATE};
 use kernel::{
     fs::{
         dentry::Dentry,
         inode::{Attrs, S_IFDIR},
-        sb::{FileSystem, NewSuperBlock},
+        sb::{FileSystem, NewSuperBlock, SuperPin},
     },
     prelude::*,
     sync::{
@@ -82,5 +82,31 @@ impl FileSystem for KhoFs {
 
     fn new_ino(data: ArcBorrow<'_, Instance>) -> u64 {
         data.next_ino.fetch_add(1, Relaxed)
+    }
+
+    fn mounted(_data: ArcBorrow<'_, Instance>, pin: Result<SuperPin>) {
+        let pin = match pin.and_then(|p| Arc::new(p, GFP_KERNEL).map_err(Into::into)) {
+            Ok(p) => p,
+            Err(e) => {
+                pr_err!("cannot pin the instance ({e:?}): its files will not survive umount\n");
+                return;
+            }
+        };
+        let mut state = STATE.lock();
+        if state.pin.is_none() {
+            state.pin = Some(pin);
+            return;
+        }
+        drop(state);
+        // Already pinned by an earlier mount; `pin` is dropped here, without the lock.
+    }
+
+    fn freeze(data: ArcBorrow<'_, Instance>) -> Result {
+        serialize::prepare(&data)
+    }
+
+    fn unfreeze(_data: ArcBorrow<'_, Instance>) -> Result {
+        serialize::withdraw();
+        Ok(())
     }
 }

@@ -19,34 +19,105 @@ use kernel::{
     sync::{aref::ARef, atomic::Relaxed},
 };
 
-/// Preserves the mounted instance's folios and publishes its manifest for the next kernel.
+/// A handover prepared for the next kernel: the published blob and the preserved folios.
 ///
-/// The kexec cannot be stopped from here, so a failure is reported and the files are lost.
-pub(crate) fn handover_at_kexec() {
+/// Dropping it withdraws the blob and unpreserves the folios.
+pub(crate) struct Published {
+    sub: Subtree,
+    preserved: KVec<ARef<Folio>>,
+    inodes: usize,
+    dirents: usize,
+}
+
+impl Drop for Published {
+    fn drop(&mut self) {
+        for f in self.preserved.iter() {
+            kho::unpreserve_folio(f);
+        }
+    }
+}
+
+/// Prepares the handover of `inst`: preserves every folio and publishes the manifest.
+///
+/// Runs when the instance is frozen, so the tree cannot change meanwhile (stores through
+/// existing shared mappings still land in the preserved folios). Errors are returned to
+/// whoever froze the file system, before any point of no return.
+pub(crate) fn prepare(inst: &Instance) -> Result {
     let mut state = STATE.lock();
-    // Withdraw anything published earlier before publishing again under the same name.
+    // A folio preserved twice is preserved once: withdraw any earlier handover first.
     state.published = None;
-    let Some(inst) = state.live.clone() else {
-        return;
-    };
     let mut preserved = KVec::new();
-    match publish(&inst, &mut preserved) {
+    match publish(inst, &mut preserved) {
         Ok((sub, m)) => {
             pr_info!(
-                "handing over {} inodes, {} entries, {} folios ({} bytes of metadata)\n",
+                "prepared handover: {} inodes, {} entries, {} folios, {} bytes of metadata\n",
                 m.inodes.len(),
                 m.dirents.len(),
                 m.folios.len(),
                 sub.as_slice().len()
             );
-            state.published = Some(sub);
+            state.published = Some(Published {
+                sub,
+                preserved,
+                inodes: m.inodes.len(),
+                dirents: m.dirents.len(),
+            });
+            Ok(())
         }
         Err(e) => {
             for f in preserved.iter() {
                 kho::unpreserve_folio(f);
             }
-            pr_err!("handover failed ({e:?}): files will not survive this kexec\n");
+            pr_err!("cannot prepare handover: {e:?}\n");
+            Err(e)
         }
+    }
+}
+
+/// Withdraws a prepared handover (the instance was thawed and may change again).
+pub(crate) fn withdraw() {
+    if STATE.lock().published.take().is_some() {
+        pr_info!("handover withdrawn (thawed)\n");
+    }
+}
+
+/// Hands the instance over at `kexec -e`: freezes it, which prepares the handover, unless
+/// it was frozen and prepared already (for example with `fsfreeze -f`, which reports errors
+/// before the point of no return).
+///
+/// The kexec cannot be stopped from here, so a failure is reported and the files are lost.
+pub(crate) fn handover_at_kexec() {
+    let (pin, inst) = {
+        let state = STATE.lock();
+        (state.pin.clone(), state.live.clone())
+    };
+    let Some(inst) = inst else {
+        return;
+    };
+    match pin {
+        // Never thawed: the kexec follows.
+        Some(pin) => {
+            if let Err(e) = pin.freeze() {
+                if e != EBUSY {
+                    pr_err!("cannot freeze for handover: {e:?}\n");
+                }
+            }
+        }
+        // Not pinned (should not happen): hand over what is there, unfrozen.
+        None => {
+            let _ = prepare(&inst);
+        }
+    }
+    let state = STATE.lock();
+    match &state.published {
+        Some(p) => pr_info!(
+            "handing over {} inodes, {} entries, {} folios ({} bytes of metadata)\n",
+            p.inodes,
+            p.dirents,
+            p.preserved.len(),
+            p.sub.as_slice().len()
+        ),
+        None => pr_err!("handover failed: files will not survive this kexec\n"),
     }
 }
 

@@ -11,15 +11,16 @@
 //! All instances share one superblock (`get_tree_single`): every mount of the type shows the
 //! same tree.
 //!
-//! Page-cache folios of these files are allocated with `GFP_HIGHUSER` (never movable) and the
-//! mappings are unevictable, so file data stays in place, as kexec handover requires.
+//! Page-cache folios of these files are allocated with `GFP_HIGHUSER` (never movable), the
+//! mappings are unevictable, and the address-space operations refuse folio migration, so file
+//! data stays at its physical address, as kexec handover requires.
 //!
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h),
 //! [`include/linux/fs_context.h`](srctree/include/linux/fs_context.h).
 
 use crate::{
     bindings,
-    error::{from_result, to_result},
+    error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
     fs::{
         dentry::Dentry,
         inode::{new_decode_dev, types, Attrs, Inode, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG},
@@ -58,6 +59,79 @@ pub trait FileSystem: Sized + Send + Sync + 'static {
     fn new_ino(_data: <Self::Data as ForeignOwnable>::Borrowed<'_>) -> u64 {
         // SAFETY: No preconditions.
         unsafe { bindings::get_next_ino() }.into()
+    }
+
+    /// Called after every successful mount with a [`SuperPin`] (or the error that prevented
+    /// creating one) that keeps the superblock alive, contents included, after its last mount
+    /// is gone. Dropping the pin does not keep it.
+    fn mounted(_data: <Self::Data as ForeignOwnable>::Borrowed<'_>, _pin: Result<SuperPin>) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Called when the file system is frozen (`fsfreeze -f`, or [`SuperPin::freeze`]), once
+    /// writers are stopped. An error fails the freeze and is reported to its caller.
+    fn freeze(_data: <Self::Data as ForeignOwnable>::Borrowed<'_>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Called when the file system is thawed.
+    fn unfreeze(_data: <Self::Data as ForeignOwnable>::Borrowed<'_>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// An internal mount that keeps a superblock active (see [`FileSystem::mounted`]).
+///
+/// # Invariants
+///
+/// `mnt` is a mount created by `vfs_create_mount`, owned by this object, holding an active
+/// reference to its superblock.
+pub struct SuperPin {
+    mnt: core::ptr::NonNull<bindings::vfsmount>,
+}
+
+// SAFETY: Mount references may be dropped from any thread.
+unsafe impl Send for SuperPin {}
+// SAFETY: `&self` methods only call thread-safe VFS functions.
+unsafe impl Sync for SuperPin {}
+
+impl SuperPin {
+    fn sb(&self) -> *mut bindings::super_block {
+        // SAFETY: By the type invariant the mount is valid.
+        unsafe { (*self.mnt.as_ptr()).mnt_sb }
+    }
+
+    /// Freezes the pinned file system on behalf of the kernel: waits for writers to finish
+    /// and blocks new ones, then calls [`FileSystem::freeze`]. `EBUSY` if already frozen.
+    pub fn freeze(&self) -> Result {
+        // SAFETY: By the type invariant we hold an active reference to the superblock, as
+        // `freeze_super` requires.
+        to_result(unsafe {
+            bindings::freeze_super(
+                self.sb(),
+                bindings::freeze_holder_FREEZE_HOLDER_KERNEL,
+                core::ptr::null(),
+            )
+        })
+    }
+
+    /// Undoes [`SuperPin::freeze`].
+    pub fn thaw(&self) -> Result {
+        // SAFETY: As in `freeze`.
+        to_result(unsafe {
+            bindings::thaw_super(
+                self.sb(),
+                bindings::freeze_holder_FREEZE_HOLDER_KERNEL,
+                core::ptr::null(),
+            )
+        })
+    }
+}
+
+impl Drop for SuperPin {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we own this mount reference.
+        unsafe { bindings::mntput(self.mnt.as_ptr()) };
     }
 }
 
@@ -151,6 +225,40 @@ impl<T: FileSystem> NewSuperBlock<T> {
     }
 }
 
+/// `ram_aops` plus a `migrate_folio` that refuses: folios stay at their physical address for
+/// their whole life, so a preserved address can never go stale.
+struct PinnedAops(bindings::address_space_operations);
+
+// SAFETY: The table is immutable once published and only holds function pointers.
+unsafe impl Send for PinnedAops {}
+// SAFETY: As above.
+unsafe impl Sync for PinnedAops {}
+
+static PINNED_AOPS: crate::sync::SetOnce<PinnedAops> = crate::sync::SetOnce::new();
+
+unsafe extern "C" fn refuse_migration(
+    _mapping: *mut bindings::address_space,
+    _dst: *mut bindings::folio,
+    _src: *mut bindings::folio,
+    _mode: bindings::migrate_mode,
+) -> c_int {
+    EBUSY.to_errno()
+}
+
+fn pinned_aops() -> *const bindings::address_space_operations {
+    if PINNED_AOPS.as_ref().is_none() {
+        // SAFETY: `ram_aops` is an initialised, immutable table.
+        let mut aops = unsafe { core::ptr::read(&raw const bindings::ram_aops) };
+        aops.migrate_folio = Some(refuse_migration);
+        // A concurrent caller may win; both tables are identical.
+        PINNED_AOPS.populate(PinnedAops(aops));
+    }
+    match PINNED_AOPS.as_ref() {
+        Some(a) => &a.0,
+        None => &raw const bindings::ram_aops,
+    }
+}
+
 struct Tables<T>(PhantomData<T>);
 
 impl<T: FileSystem> Tables<T> {
@@ -162,6 +270,16 @@ impl<T: FileSystem> Tables<T> {
     const SUPER_OPS: bindings::super_operations = bindings::super_operations {
         statfs: Some(bindings::simple_statfs),
         drop_inode: Some(bindings::inode_just_drop),
+        freeze_fs: if T::HAS_FREEZE {
+            Some(Self::freeze_fs)
+        } else {
+            None
+        },
+        unfreeze_fs: if T::HAS_UNFREEZE {
+            Some(Self::unfreeze_fs)
+        } else {
+            None
+        },
         ..pin_init::zeroed()
     };
 
@@ -207,7 +325,7 @@ impl<T: FileSystem> Tables<T> {
         // SAFETY: Per the safety requirements we own the inode exclusively.
         unsafe {
             let mapping = (*p).i_mapping;
-            (*mapping).a_ops = &raw const bindings::ram_aops;
+            (*mapping).a_ops = pinned_aops();
             // Never movable: KHO scratch areas are CMA, and handed-over folios must stay put.
             bindings::mapping_set_gfp_mask(mapping, bindings::GFP_HIGHUSER);
             bindings::mapping_set_unevictable(mapping);
@@ -363,7 +481,32 @@ impl<T: FileSystem> Tables<T> {
 
     unsafe extern "C" fn get_tree(fc: *mut bindings::fs_context) -> c_int {
         // SAFETY: The VFS passes a valid context.
-        unsafe { bindings::get_tree_single(fc, Some(Self::fill_super)) }
+        let ret = unsafe { bindings::get_tree_single(fc, Some(Self::fill_super)) };
+        if ret != 0 || !T::HAS_MOUNTED {
+            return ret;
+        }
+        // SAFETY: On success `fc->root` is the root of a live superblock of ours whose
+        // `fill_super` succeeded; `vfs_create_mount` takes its own references.
+        unsafe {
+            let pin = crate::error::from_err_ptr(bindings::vfs_create_mount(fc))
+                .and_then(|m| core::ptr::NonNull::new(m).ok_or(ENOMEM))
+                .map(|mnt| SuperPin { mnt });
+            let data = T::Data::borrow((*(*(*fc).root).d_sb).s_fs_info);
+            T::mounted(data, pin);
+        }
+        0
+    }
+
+    unsafe extern "C" fn freeze_fs(sb: *mut bindings::super_block) -> c_int {
+        // SAFETY: Only called on live superblocks whose `fill_super` succeeded.
+        let data = unsafe { T::Data::borrow((*sb).s_fs_info) };
+        from_result(|| T::freeze(data).map(|()| 0))
+    }
+
+    unsafe extern "C" fn unfreeze_fs(sb: *mut bindings::super_block) -> c_int {
+        // SAFETY: Only called on live superblocks whose `fill_super` succeeded.
+        let data = unsafe { T::Data::borrow((*sb).s_fs_info) };
+        from_result(|| T::unfreeze(data).map(|()| 0))
     }
 
     unsafe extern "C" fn fill_super(
