@@ -23,10 +23,15 @@ pub(crate) const COMPATIBLE: &CStr = c"khofs-v1";
 const P_COMPATIBLE: &CStr = c"compatible";
 const P_ROOT: &CStr = c"root-ino";
 const P_NEXT_INO: &CStr = c"next-ino";
-const P_INODES: &CStr = c"inodes";
-const P_FOLIOS: &CStr = c"folios";
-const P_DIRENTS: &CStr = c"dirents";
-const P_NAMES: &CStr = c"names";
+const P_INODE_COUNT: &CStr = c"inode-count";
+const P_FOLIO_COUNT: &CStr = c"folio-count";
+const P_DIRENT_COUNT: &CStr = c"dirent-count";
+const P_NAMES_SIZE: &CStr = c"names-size";
+const P_TABLES: &CStr = c"tables";
+
+/// Largest piece of the tables: one `kho_alloc_preserve()` allocation (`KHOFS_MAX_CHUNK`).
+pub(crate) const MAX_CHUNK: u64 = 4 << 20;
+const PAGE_SIZE: u64 = kernel::page::PAGE_SIZE as u64;
 
 /// Bytes per inode record (`struct khofs_inode_ser`).
 pub(crate) const INODE_REC_SIZE: usize = 96;
@@ -128,32 +133,29 @@ impl Manifest {
         Ok(())
     }
 
-    /// Returns an upper bound of the encoded size in bytes.
-    pub(crate) fn encoded_size_bound(&self) -> usize {
-        // Header, reserve map, strings block, property headers and padding.
-        1024 + self.inodes.len() * INODE_REC_SIZE
+    /// Returns the size in bytes of the tables (inodes, folios, entries, names).
+    pub(crate) fn tables_size(&self) -> usize {
+        self.inodes.len() * INODE_REC_SIZE
             + self.folios.len() * FOLIO_REC_SIZE
             + self.dirents.len() * DIRENT_REC_SIZE
             + self.names.len()
     }
 
-    /// Encodes the manifest into `buf` and returns the encoded size.
-    ///
-    /// Fails with `ENOSPC` if `buf` is too small.
-    pub(crate) fn encode(&self, buf: &mut [u8]) -> Result<usize> {
-        let mut w = FdtWriter::new(buf)?;
-        w.begin_node(c"")?;
-        w.prop_str(P_COMPATIBLE, COMPATIBLE)?;
-        w.prop_u64(P_ROOT, self.root)?;
-        w.prop_u64(P_NEXT_INO, self.next_ino)?;
+    /// Returns an upper bound of the FDT size when the tables are split in `chunks` pieces.
+    pub(crate) fn fdt_size_bound(chunks: usize) -> usize {
+        1024 + chunks * 16
+    }
 
-        let mut t = KVec::with_capacity(self.inodes.len() * INODE_REC_SIZE, GFP_KERNEL)?;
+    /// Writes the tables into `out`, which must be [`Manifest::tables_size`] bytes long.
+    pub(crate) fn encode_tables(&self, out: &mut [u8]) -> Result {
+        if out.len() != self.tables_size() {
+            return Err(EINVAL);
+        }
+        let mut w = Writer(out);
         for i in self.inodes.iter() {
-            for v in [i.ino] {
-                t.extend_from_slice(&v.to_be_bytes(), GFP_KERNEL)?;
-            }
+            w.u64(i.ino);
             for v in [i.mode, i.uid, i.gid, i.rdev, i.nlink, 0] {
-                t.extend_from_slice(&v.to_be_bytes(), GFP_KERNEL)?;
+                w.u32(v);
             }
             for v in [
                 i.size,
@@ -161,47 +163,62 @@ impl Manifest {
                 i.mtime.sec as u64,
                 i.ctime.sec as u64,
             ] {
-                t.extend_from_slice(&v.to_be_bytes(), GFP_KERNEL)?;
+                w.u64(v);
             }
             for v in [i.atime.nsec, i.mtime.nsec, i.ctime.nsec, 0] {
-                t.extend_from_slice(&v.to_be_bytes(), GFP_KERNEL)?;
+                w.u32(v);
             }
-            for v in [i.folio_first, i.folio_count] {
-                t.extend_from_slice(&v.to_be_bytes(), GFP_KERNEL)?;
-            }
+            w.u64(i.folio_first);
+            w.u64(i.folio_count);
         }
-        w.prop(P_INODES, &t)?;
-
-        t.clear();
-        t.reserve(self.folios.len() * FOLIO_REC_SIZE, GFP_KERNEL)?;
         for r in self.folios.iter() {
             for v in [r.phys, r.index, u64::from(r.order)] {
-                t.extend_from_slice(&v.to_be_bytes(), GFP_KERNEL)?;
+                w.u64(v);
             }
         }
-        w.prop(P_FOLIOS, &t)?;
-
-        t.clear();
-        t.reserve(self.dirents.len() * DIRENT_REC_SIZE, GFP_KERNEL)?;
         for d in self.dirents.iter() {
-            for v in [d.parent, d.ino] {
-                t.extend_from_slice(&v.to_be_bytes(), GFP_KERNEL)?;
-            }
-            for v in [d.name_off, d.name_len] {
-                t.extend_from_slice(&v.to_be_bytes(), GFP_KERNEL)?;
-            }
+            w.u64(d.parent);
+            w.u64(d.ino);
+            w.u32(d.name_off);
+            w.u32(d.name_len);
         }
-        w.prop(P_DIRENTS, &t)?;
-        w.prop(P_NAMES, &self.names)?;
+        w.bytes(&self.names);
+        Ok(())
+    }
+
+    /// Encodes the FDT into `buf`, with `chunks` the (physical address, length) of the
+    /// preserved pieces that hold the tables, in order. Returns the FDT size.
+    pub(crate) fn encode_fdt(&self, buf: &mut [u8], chunks: &[(u64, u64)]) -> Result<usize> {
+        let mut w = FdtWriter::new(buf)?;
+        w.begin_node(c"")?;
+        w.prop_str(P_COMPATIBLE, COMPATIBLE)?;
+        w.prop_u64(P_ROOT, self.root)?;
+        w.prop_u64(P_NEXT_INO, self.next_ino)?;
+        w.prop_u64(P_INODE_COUNT, self.inodes.len() as u64)?;
+        w.prop_u64(P_FOLIO_COUNT, self.folios.len() as u64)?;
+        w.prop_u64(P_DIRENT_COUNT, self.dirents.len() as u64)?;
+        w.prop_u64(P_NAMES_SIZE, self.names.len() as u64)?;
+        let mut t = KVec::with_capacity(chunks.len() * 16, GFP_KERNEL)?;
+        for &(phys, len) in chunks {
+            t.extend_from_slice(&phys.to_be_bytes(), GFP_KERNEL)?;
+            t.extend_from_slice(&len.to_be_bytes(), GFP_KERNEL)?;
+        }
+        w.prop(P_TABLES, &t)?;
         w.end_node()?;
         w.finish()
     }
 
-    /// Decodes and validates a blob from the previous kernel.
+    /// Decodes and validates a handover from the previous kernel: `blob` is the FDT, and
+    /// `fetch` returns the concatenated tables given the validated list of (physical address,
+    /// length) chunks that hold them.
     ///
     /// Returns `EINVAL` for anything malformed, inconsistent or unsafe to use, and
     /// `EPROTONOSUPPORT` for a different ABI version. On error, `why` names the problem.
-    pub(crate) fn decode(blob: &[u8], why: &mut &'static str) -> Result<Self> {
+    pub(crate) fn decode(
+        blob: &[u8],
+        fetch: impl FnOnce(&[(u64, u64)]) -> Result<KVVec<u8>>,
+        why: &mut &'static str,
+    ) -> Result<Self> {
         let bad = |why_slot: &mut &'static str, w: &'static str| {
             *why_slot = w;
             EINVAL
@@ -222,23 +239,55 @@ impl Manifest {
                 .map_err(|_| bad(why, "no next-ino"))?,
             ..Default::default()
         };
-        let table = |name: &CStr, rec: usize, why: &mut &'static str| -> Result<&[u8]> {
-            let t = root.prop(name).ok_or_else(|| bad(why, "missing table"))?;
-            if t.len() % rec != 0 || t.len() / rec > MAX_INODES * 4 {
-                return Err(bad(why, "bad table size"));
-            }
-            Ok(t)
+        let count = |name: &CStr, why: &mut &'static str| -> Result<usize> {
+            let v = root.prop_u64(name).map_err(|_| bad(why, "missing count"))?;
+            usize::try_from(v)
+                .ok()
+                .filter(|&v| v <= MAX_INODES * 4)
+                .ok_or_else(|| bad(why, "count too large"))
         };
-        let inodes = table(P_INODES, INODE_REC_SIZE, why)?;
-        let folios = table(P_FOLIOS, FOLIO_REC_SIZE, why)?;
-        let dirents = table(P_DIRENTS, DIRENT_REC_SIZE, why)?;
-        let names = root
-            .prop(P_NAMES)
-            .ok_or_else(|| bad(why, "missing names"))?;
-        if inodes.len() / INODE_REC_SIZE > MAX_INODES || names.len() > u32::MAX as usize {
+        let n_inodes = count(P_INODE_COUNT, why)?;
+        let n_folios = count(P_FOLIO_COUNT, why)?;
+        let n_dirents = count(P_DIRENT_COUNT, why)?;
+        let n_names = count(P_NAMES_SIZE, why)?;
+        if n_inodes > MAX_INODES {
             return Err(bad(why, "too many inodes"));
         }
+        let total = n_inodes * INODE_REC_SIZE
+            + n_folios * FOLIO_REC_SIZE
+            + n_dirents * DIRENT_REC_SIZE
+            + n_names;
 
+        // The chunk list: each piece non-empty and at most one KHO allocation, summing up.
+        let raw = root.prop(P_TABLES).ok_or_else(|| bad(why, "no tables"))?;
+        if raw.len() % 16 != 0 {
+            return Err(bad(why, "bad tables list"));
+        }
+        let mut chunks: KVec<(u64, u64)> = KVec::with_capacity(raw.len() / 16, GFP_KERNEL)?;
+        let mut sum: u64 = 0;
+        for c in raw.chunks_exact(16) {
+            let mut r = Cursor(c);
+            let (phys, len) = (r.u64(), r.u64());
+            if phys == 0 || phys % PAGE_SIZE != 0 || len == 0 || len > MAX_CHUNK {
+                return Err(bad(why, "bad tables chunk"));
+            }
+            sum += len;
+            chunks.push((phys, len), GFP_KERNEL)?;
+        }
+        if sum != total as u64 {
+            return Err(bad(why, "tables size mismatch"));
+        }
+        let tables = fetch(&chunks).map_err(|e| {
+            *why = "cannot restore the tables";
+            e
+        })?;
+        if tables.len() != total {
+            return Err(bad(why, "tables size mismatch"));
+        }
+
+        let (inodes, rest) = tables.split_at(n_inodes * INODE_REC_SIZE);
+        let (folios, rest) = rest.split_at(n_folios * FOLIO_REC_SIZE);
+        let (dirents, names) = rest.split_at(n_dirents * DIRENT_REC_SIZE);
         m.inodes
             .reserve(inodes.len() / INODE_REC_SIZE, GFP_KERNEL)?;
         for r in inodes.chunks_exact(INODE_REC_SIZE) {
@@ -526,6 +575,26 @@ impl Manifest {
     }
 }
 
+/// Writes big-endian integers into a buffer whose length was checked by the caller.
+struct Writer<'a>(&'a mut [u8]);
+
+impl Writer<'_> {
+    fn bytes(&mut self, b: &[u8]) {
+        let buf = core::mem::take(&mut self.0);
+        let (head, rest) = buf.split_at_mut(b.len().min(buf.len()));
+        head.copy_from_slice(&b[..head.len()]);
+        self.0 = rest;
+    }
+
+    fn u64(&mut self, v: u64) {
+        self.bytes(&v.to_be_bytes());
+    }
+
+    fn u32(&mut self, v: u32) {
+        self.bytes(&v.to_be_bytes());
+    }
+}
+
 /// Reads big-endian integers from a record whose length was checked by the caller.
 struct Cursor<'a>(&'a [u8]);
 
@@ -617,10 +686,18 @@ mod tests {
         m
     }
 
+    /// Where the tests pretend the tables were preserved.
+    const FAKE_PHYS: u64 = 0x7777_7000;
+
+    /// Encodes `m` as one test blob: the FDT followed by the tables.
     pub(super) fn encode(m: &Manifest) -> KVec<u8> {
-        let mut buf = KVec::from_elem(0u8, m.encoded_size_bound(), GFP_KERNEL).unwrap();
-        let n = m.encode(&mut buf).unwrap();
+        let mut tables = KVec::from_elem(0u8, m.tables_size(), GFP_KERNEL).unwrap();
+        m.encode_tables(&mut tables).unwrap();
+        let chunk = [(FAKE_PHYS, tables.len() as u64)];
+        let mut buf = KVec::from_elem(0u8, Manifest::fdt_size_bound(1), GFP_KERNEL).unwrap();
+        let n = m.encode_fdt(&mut buf, &chunk).unwrap();
         buf.truncate(n);
+        buf.extend_from_slice(&tables, GFP_KERNEL).unwrap();
         buf
     }
 
@@ -630,17 +707,30 @@ mod tests {
         b
     }
 
+    /// Decodes a test blob from [`encode`]: the tables are whatever follows the FDT.
     pub(super) fn decode(blob: &[u8]) -> Result<Manifest> {
         let mut why = "";
-        Manifest::decode(blob, &mut why)
+        let fdt_len = blob
+            .get(4..8)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            .unwrap_or(blob.len())
+            .min(blob.len());
+        let (fdt, tables) = blob.split_at(fdt_len);
+        let fetch = |chunks: &[(u64, u64)]| -> Result<KVVec<u8>> {
+            if chunks.len() != 1 || chunks[0] != (FAKE_PHYS, tables.len() as u64) {
+                return Err(EINVAL);
+            }
+            let mut v = KVVec::new();
+            v.extend_from_slice(tables, GFP_KERNEL)?;
+            Ok(v)
+        };
+        Manifest::decode(fdt, fetch, &mut why)
     }
 
     #[test]
     fn roundtrip() {
         let m = sample();
-        let blob = encode(&m);
-        assert!(blob.len() <= m.encoded_size_bound());
-        assert_eq!(decode(&blob), Ok(m));
+        assert_eq!(decode(&encode(&m)), Ok(m));
     }
 
     #[test]
@@ -658,7 +748,9 @@ mod tests {
     fn encode_reports_nospc() {
         let m = sample();
         let mut small = KVec::from_elem(0u8, 128, GFP_KERNEL).unwrap();
-        assert_eq!(m.encode(&mut small), Err(ENOSPC));
+        assert_eq!(m.encode_fdt(&mut small, &[(FAKE_PHYS, 1)]), Err(ENOSPC));
+        let mut wrong = KVec::from_elem(0u8, m.tables_size() - 1, GFP_KERNEL).unwrap();
+        assert_eq!(m.encode_tables(&mut wrong), Err(EINVAL));
     }
 
     #[test]
@@ -712,8 +804,7 @@ mod tests {
         for (n, corrupt) in cases.iter().enumerate() {
             let mut m = sample();
             corrupt(&mut m);
-            let mut why = "";
-            let res = Manifest::decode(&encode(&m), &mut why);
+            let res = decode(&encode(&m));
             if res.is_ok() {
                 pr_err!("corruption {n} was accepted\n");
             }

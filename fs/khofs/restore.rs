@@ -31,7 +31,20 @@ pub(crate) fn fetch() -> Result<Option<Manifest>> {
         }
     };
     let mut why = "";
-    let decoded = Manifest::decode(incoming.as_slice(), &mut why);
+    // The tables: each piece is taken back (KHO checks it was preserved) and freed.
+    let fetch = |chunks: &[(u64, u64)]| -> Result<KVVec<u8>> {
+        let mut out = KVVec::new();
+        for (k, &(phys, len)) in chunks.iter().enumerate() {
+            if let Err(e) = kho::take_preserved(phys, len as usize, &mut out) {
+                for &(rest, _) in &chunks[k + 1..] {
+                    drop(kho::restore_folio(rest));
+                }
+                return Err(e);
+            }
+        }
+        Ok(out)
+    };
+    let decoded = Manifest::decode(incoming.as_slice(), fetch, &mut why);
     // The manifest is a copy; the blob is no longer needed either way.
     incoming.free();
     let m = decoded.inspect_err(|e| {

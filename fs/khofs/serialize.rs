@@ -24,6 +24,8 @@ use kernel::{
 /// Dropping it withdraws the blob and unpreserves the folios.
 pub(crate) struct Published {
     sub: Subtree,
+    /// The pieces of the tables, referenced from the FDT.
+    tables: KVec<PreservedBuf>,
     preserved: KVec<ARef<Folio>>,
     inodes: usize,
     dirents: usize,
@@ -48,16 +50,17 @@ pub(crate) fn prepare(inst: &Instance) -> Result {
     state.published = None;
     let mut preserved = KVec::new();
     match publish(inst, &mut preserved) {
-        Ok((sub, m)) => {
+        Ok((sub, tables, m)) => {
             pr_info!(
                 "prepared handover: {} inodes, {} entries, {} folios, {} bytes of metadata\n",
                 m.inodes.len(),
                 m.dirents.len(),
                 m.folios.len(),
-                sub.as_slice().len()
+                sub.as_slice().len() + m.tables_size()
             );
             state.published = Some(Published {
                 sub,
+                tables,
                 preserved,
                 inodes: m.inodes.len(),
                 dirents: m.dirents.len(),
@@ -115,21 +118,34 @@ pub(crate) fn handover_at_kexec() {
             p.inodes,
             p.dirents,
             p.preserved.len(),
-            p.sub.as_slice().len()
+            p.sub.as_slice().len() + p.tables.iter().map(|t| t.len()).sum::<usize>()
         ),
         None => pr_err!("handover failed: files will not survive this kexec\n"),
     }
 }
 
-fn publish(inst: &Instance, preserved: &mut KVec<ARef<Folio>>) -> Result<(Subtree, Manifest)> {
+/// Size of the pieces the tables are preserved in (order-8 allocations).
+const CHUNK: usize = 1 << 20;
+
+fn publish(
+    inst: &Instance,
+    preserved: &mut KVec<ARef<Folio>>,
+) -> Result<(Subtree, KVec<PreservedBuf>, Manifest)> {
     let m = build(inst, preserved)?;
-    let bound = m.encoded_size_bound();
-    if bound > PreservedBuf::MAX_LEN {
-        return Err(E2BIG);
+    let mut tables = KVVec::with_capacity(m.tables_size(), GFP_KERNEL)?;
+    tables.resize(m.tables_size(), 0, GFP_KERNEL)?;
+    m.encode_tables(&mut tables)?;
+    let mut pieces = KVec::with_capacity(tables.len().div_ceil(CHUNK), GFP_KERNEL)?;
+    let mut list = KVec::with_capacity(pieces.capacity(), GFP_KERNEL)?;
+    for piece in tables.chunks(CHUNK) {
+        let mut buf = PreservedBuf::new(piece.len())?;
+        buf.as_mut_slice()[..piece.len()].copy_from_slice(piece);
+        list.push((buf.phys(), piece.len() as u64), GFP_KERNEL)?;
+        pieces.push(buf, GFP_KERNEL)?;
     }
-    let mut buf = PreservedBuf::new(bound)?;
-    let len = m.encode(buf.as_mut_slice())?;
-    Ok((Subtree::add(KHO_NODE, buf, len)?, m))
+    let mut fdt = PreservedBuf::new(Manifest::fdt_size_bound(list.len()))?;
+    let len = m.encode_fdt(fdt.as_mut_slice(), &list)?;
+    Ok((Subtree::add(KHO_NODE, fdt, len)?, pieces, m))
 }
 
 /// Walks the tree from the root and records every inode once (hard links become several

@@ -220,3 +220,30 @@ impl Incoming {
         unsafe { bindings::kho_restore_free(self.ptr.as_ptr().cast()) };
     }
 }
+
+impl PreservedBuf {
+    /// Returns the physical address of the buffer (what [`take_preserved`] needs).
+    pub fn phys(&self) -> u64 {
+        // SAFETY: The buffer is in the direct map (it came from the page allocator).
+        unsafe { bindings::virt_to_phys(self.ptr.as_ptr().cast()) }
+    }
+}
+
+/// Takes back a buffer the previous kernel preserved with [`PreservedBuf`] at `phys`: appends
+/// its first `len` bytes to `out` and frees it.
+///
+/// KHO refuses addresses it did not preserve and restores each at most once (`EINVAL`);
+/// `len` must fit the restored buffer (`EINVAL`).
+pub fn take_preserved(phys: u64, len: usize, out: &mut KVVec<u8>) -> Result {
+    let folio = restore_folio(phys).ok_or(EINVAL)?;
+    if len > folio.size() {
+        return Err(EINVAL);
+    }
+    // SAFETY: The folio is ours, lowmem (KHO buffers are direct-mapped), and `len` bytes long
+    // at least.
+    let bytes = unsafe {
+        core::slice::from_raw_parts(bindings::folio_address(folio.as_ptr()).cast::<u8>(), len)
+    };
+    out.extend_from_slice(bytes, GFP_KERNEL)?;
+    Ok(())
+}
