@@ -15,7 +15,7 @@ ST := tools/testing/selftests/khofs
 STAGES ?= 1
 BZIMAGE = $(shell scripts/kernel.sh env | sed -n 's/^BZIMAGE=//p')
 
-.PHONY: all setup build kernel selftests demo check vm-run lint patches clean-cache help
+.PHONY: all setup build kernel selftests demo check vm-run lint patches clean-cache help bench
 
 all: build
 
@@ -53,3 +53,12 @@ patches:
 
 clean-cache:
 	rm -rf "$${KHOFS_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/khofs}/build"
+
+# Mount-after-kexec cost vs recreating the same data in tmpfs, same VM (not in CI).
+bench: build
+	@for cfg in "1024 0" "0 100000" "1024 100000"; do set -- $$cfg; \
+		echo "== bench: $$1 MiB in one file, $$2 small files"; \
+		BENCH_MIB=$$1 BENCH_FILES=$$2 KHOFS_VM_MEM=4G KHOFS_APPEND="khofs.bench_mib=$$1 khofs.bench_files=$$2" \
+		$(ST)/vmtest.sh -k "$(BZIMAGE)" -s $(ST)/khofs_bench.sh -n 2 -t 900 \
+			-l "$${KHOFS_CACHE:-$$HOME/.cache/khofs}/vm/bench-$$1-$$2.log" | grep -E "RESULT|khofs:|vmtest:" || exit 1; \
+	done

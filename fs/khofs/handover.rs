@@ -94,10 +94,10 @@ pub(crate) struct Manifest {
     pub(crate) root: u64,
     /// The next inode number the instance would have handed out.
     pub(crate) next_ino: u64,
-    pub(crate) inodes: KVec<InodeRec>,
-    pub(crate) folios: KVec<FolioRec>,
-    pub(crate) dirents: KVec<DirentRec>,
-    pub(crate) names: KVec<u8>,
+    pub(crate) inodes: KVVec<InodeRec>,
+    pub(crate) folios: KVVec<FolioRec>,
+    pub(crate) dirents: KVVec<DirentRec>,
+    pub(crate) names: KVVec<u8>,
 }
 
 impl Manifest {
@@ -198,7 +198,7 @@ impl Manifest {
         w.prop_u64(P_FOLIO_COUNT, self.folios.len() as u64)?;
         w.prop_u64(P_DIRENT_COUNT, self.dirents.len() as u64)?;
         w.prop_u64(P_NAMES_SIZE, self.names.len() as u64)?;
-        let mut t = KVec::with_capacity(chunks.len() * 16, GFP_KERNEL)?;
+        let mut t = KVVec::with_capacity(chunks.len() * 16, GFP_KERNEL)?;
         for &(phys, len) in chunks {
             t.extend_from_slice(&phys.to_be_bytes(), GFP_KERNEL)?;
             t.extend_from_slice(&len.to_be_bytes(), GFP_KERNEL)?;
@@ -263,7 +263,7 @@ impl Manifest {
         if raw.len() % 16 != 0 {
             return Err(bad(why, "bad tables list"));
         }
-        let mut chunks: KVec<(u64, u64)> = KVec::with_capacity(raw.len() / 16, GFP_KERNEL)?;
+        let mut chunks: KVVec<(u64, u64)> = KVVec::with_capacity(raw.len() / 16, GFP_KERNEL)?;
         let mut sum: u64 = 0;
         for c in raw.chunks_exact(16) {
             let mut r = Cursor(c);
@@ -360,8 +360,8 @@ impl Manifest {
     /// Checks every record and the consistency of the whole tree.
     fn validate(&self) -> core::result::Result<(), &'static str> {
         // Inode numbers: unique, non-zero, below `next_ino`; root is a directory.
-        let mut by_ino: KVec<(u64, usize)> =
-            KVec::with_capacity(self.inodes.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+        let mut by_ino: KVVec<(u64, usize)> =
+            KVVec::with_capacity(self.inodes.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
         for (n, i) in self.inodes.iter().enumerate() {
             by_ino
                 .push((i.ino, n), GFP_KERNEL)
@@ -400,8 +400,8 @@ impl Manifest {
         }
 
         // No physical memory described twice.
-        let mut ranges: KVec<(u64, u64)> =
-            KVec::with_capacity(self.folios.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+        let mut ranges: KVVec<(u64, u64)> =
+            KVVec::with_capacity(self.folios.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
         for r in self.folios.iter() {
             let _ =
                 ranges.push_within_capacity((r.phys, r.phys + ((1u64 << r.order) << PAGE_SHIFT)));
@@ -413,12 +413,12 @@ impl Manifest {
 
         // Directory entries: valid names, existing parent directory and child, unique
         // (parent, name); count the links each inode gets.
-        let mut links: KVec<u32> =
-            KVec::from_elem(0u32, self.inodes.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
-        let mut entries: KVec<u32> =
-            KVec::from_elem(0u32, self.inodes.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
-        let mut keys: KVec<(u64, &[u8])> =
-            KVec::with_capacity(self.dirents.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+        let mut links: KVVec<u32> =
+            KVVec::from_elem(0u32, self.inodes.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+        let mut entries: KVVec<u32> =
+            KVVec::from_elem(0u32, self.inodes.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+        let mut keys: KVVec<(u64, &[u8])> =
+            KVVec::with_capacity(self.dirents.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
         for d in self.dirents.iter() {
             let end = (d.name_off as usize)
                 .checked_add(d.name_len as usize)
@@ -476,15 +476,15 @@ impl Manifest {
         find: &dyn Fn(u64) -> Option<usize>,
     ) -> core::result::Result<(), &'static str> {
         let oom = |_| "out of memory";
-        let mut seen = KVec::from_elem(false, self.inodes.len(), GFP_KERNEL).map_err(oom)?;
-        let mut order: KVec<usize> =
-            KVec::with_capacity(self.dirents.len(), GFP_KERNEL).map_err(oom)?;
+        let mut seen = KVVec::from_elem(false, self.inodes.len(), GFP_KERNEL).map_err(oom)?;
+        let mut order: KVVec<usize> =
+            KVVec::with_capacity(self.dirents.len(), GFP_KERNEL).map_err(oom)?;
         for (k, _) in self.dirents.iter().enumerate() {
             let _ = order.push_within_capacity(k);
         }
         order.sort_unstable_by_key(|&k| self.dirents[k].parent);
         // Breadth-first, level by level.
-        let mut level: KVec<usize> = KVec::new();
+        let mut level: KVVec<usize> = KVVec::new();
         level.push(root, GFP_KERNEL).map_err(oom)?;
         seen[root] = true;
         let mut visited = 1usize;
@@ -494,7 +494,7 @@ impl Manifest {
             if depth > MAX_DEPTH {
                 return Err("tree too deep");
             }
-            let mut next = KVec::new();
+            let mut next = KVVec::new();
             for &dir in level.iter() {
                 let ino = self.inodes[dir].ino;
                 let start = order.partition_point(|&k| self.dirents[k].parent < ino);
@@ -690,19 +690,19 @@ mod tests {
     const FAKE_PHYS: u64 = 0x7777_7000;
 
     /// Encodes `m` as one test blob: the FDT followed by the tables.
-    pub(super) fn encode(m: &Manifest) -> KVec<u8> {
-        let mut tables = KVec::from_elem(0u8, m.tables_size(), GFP_KERNEL).unwrap();
+    pub(super) fn encode(m: &Manifest) -> KVVec<u8> {
+        let mut tables = KVVec::from_elem(0u8, m.tables_size(), GFP_KERNEL).unwrap();
         m.encode_tables(&mut tables).unwrap();
         let chunk = [(FAKE_PHYS, tables.len() as u64)];
-        let mut buf = KVec::from_elem(0u8, Manifest::fdt_size_bound(1), GFP_KERNEL).unwrap();
+        let mut buf = KVVec::from_elem(0u8, Manifest::fdt_size_bound(1), GFP_KERNEL).unwrap();
         let n = m.encode_fdt(&mut buf, &chunk).unwrap();
         buf.truncate(n);
         buf.extend_from_slice(&tables, GFP_KERNEL).unwrap();
         buf
     }
 
-    fn dup(blob: &[u8]) -> KVec<u8> {
-        let mut b = KVec::new();
+    fn dup(blob: &[u8]) -> KVVec<u8> {
+        let mut b = KVVec::new();
         b.extend_from_slice(blob, GFP_KERNEL).unwrap();
         b
     }
@@ -747,9 +747,9 @@ mod tests {
     #[test]
     fn encode_reports_nospc() {
         let m = sample();
-        let mut small = KVec::from_elem(0u8, 128, GFP_KERNEL).unwrap();
+        let mut small = KVVec::from_elem(0u8, 128, GFP_KERNEL).unwrap();
         assert_eq!(m.encode_fdt(&mut small, &[(FAKE_PHYS, 1)]), Err(ENOSPC));
-        let mut wrong = KVec::from_elem(0u8, m.tables_size() - 1, GFP_KERNEL).unwrap();
+        let mut wrong = KVVec::from_elem(0u8, m.tables_size() - 1, GFP_KERNEL).unwrap();
         assert_eq!(m.encode_tables(&mut wrong), Err(EINVAL));
     }
 

@@ -61,7 +61,7 @@ pub(crate) fn build_tree<'a>(
     m: &Manifest,
 ) -> Result<(&'a Dentry, u64)> {
     // First every inode with its data; on failure, free the folios not yet restored.
-    let mut inodes: KVec<Option<ARef<Inode>>> = KVec::with_capacity(m.inodes.len(), GFP_KERNEL)?;
+    let mut inodes: KVVec<Option<ARef<Inode>>> = KVVec::with_capacity(m.inodes.len(), GFP_KERNEL)?;
     let mut folios = 0usize;
     for (n, rec) in m.inodes.iter().enumerate() {
         match restore_inode(sb, m, rec) {
@@ -80,7 +80,7 @@ pub(crate) fn build_tree<'a>(
         folios += rec.folio_count as usize;
     }
 
-    let mut by_ino: KVec<(u64, usize)> = KVec::with_capacity(m.inodes.len(), GFP_KERNEL)?;
+    let mut by_ino: KVVec<(u64, usize)> = KVVec::with_capacity(m.inodes.len(), GFP_KERNEL)?;
     for (n, rec) in m.inodes.iter().enumerate() {
         by_ino.push((rec.ino, n), GFP_KERNEL)?;
     }
@@ -91,7 +91,7 @@ pub(crate) fn build_tree<'a>(
             .map(|k| by_ino[k].1)
             .map_err(|_| EINVAL)
     };
-    let mut order: KVec<usize> = KVec::with_capacity(m.dirents.len(), GFP_KERNEL)?;
+    let mut order: KVVec<usize> = KVVec::with_capacity(m.dirents.len(), GFP_KERNEL)?;
     for k in 0..m.dirents.len() {
         order.push(k, GFP_KERNEL)?;
     }
@@ -99,11 +99,11 @@ pub(crate) fn build_tree<'a>(
 
     // Then the namespace, directory by directory from the root. `inodes` keeps a
     // reference to each inode until the end, for its hard links.
-    let mut linked = KVec::from_elem(false, m.inodes.len(), GFP_KERNEL)?;
+    let mut linked = KVVec::from_elem(false, m.inodes.len(), GFP_KERNEL)?;
     let r = find(m.root)?;
     let root = sb.set_root(inodes[r].clone().ok_or(EINVAL)?)?;
     linked[r] = true;
-    let mut dirs: KVec<(&Dentry, u64)> = KVec::new();
+    let mut dirs: KVVec<(&Dentry, u64)> = KVVec::new();
     dirs.push((root, m.root), GFP_KERNEL)?;
     while let Some((dir, dir_ino)) = dirs.pop() {
         let start = order.partition_point(|&k| m.dirents[k].parent < dir_ino);

@@ -25,8 +25,8 @@ use kernel::{
 pub(crate) struct Published {
     sub: Subtree,
     /// The pieces of the tables, referenced from the FDT.
-    tables: KVec<PreservedBuf>,
-    preserved: KVec<ARef<Folio>>,
+    tables: KVVec<PreservedBuf>,
+    preserved: KVVec<ARef<Folio>>,
     inodes: usize,
     dirents: usize,
 }
@@ -48,7 +48,7 @@ pub(crate) fn prepare(inst: &Instance) -> Result {
     let mut state = STATE.lock();
     // A folio preserved twice is preserved once: withdraw any earlier handover first.
     state.published = None;
-    let mut preserved = KVec::new();
+    let mut preserved = KVVec::new();
     match publish(inst, &mut preserved) {
         Ok((sub, tables, m)) => {
             pr_info!(
@@ -129,14 +129,14 @@ const CHUNK: usize = 1 << 20;
 
 fn publish(
     inst: &Instance,
-    preserved: &mut KVec<ARef<Folio>>,
-) -> Result<(Subtree, KVec<PreservedBuf>, Manifest)> {
+    preserved: &mut KVVec<ARef<Folio>>,
+) -> Result<(Subtree, KVVec<PreservedBuf>, Manifest)> {
     let m = build(inst, preserved)?;
     let mut tables = KVVec::with_capacity(m.tables_size(), GFP_KERNEL)?;
     tables.resize(m.tables_size(), 0, GFP_KERNEL)?;
     m.encode_tables(&mut tables)?;
-    let mut pieces = KVec::with_capacity(tables.len().div_ceil(CHUNK), GFP_KERNEL)?;
-    let mut list = KVec::with_capacity(pieces.capacity(), GFP_KERNEL)?;
+    let mut pieces = KVVec::with_capacity(tables.len().div_ceil(CHUNK), GFP_KERNEL)?;
+    let mut list = KVVec::with_capacity(pieces.capacity(), GFP_KERNEL)?;
     for piece in tables.chunks(CHUNK) {
         let mut buf = PreservedBuf::new(piece.len())?;
         buf.as_mut_slice()[..piece.len()].copy_from_slice(piece);
@@ -150,7 +150,7 @@ fn publish(
 
 /// Walks the tree from the root and records every inode once (hard links become several
 /// entries for one inode), preserving the folios of files and symbolic links.
-fn build(inst: &Instance, preserved: &mut KVec<ARef<Folio>>) -> Result<Manifest> {
+fn build(inst: &Instance, preserved: &mut KVVec<ARef<Folio>>) -> Result<Manifest> {
     let root = inst.root.inode().ok_or(EINVAL)?;
     let mut m = Manifest {
         root: root.ino(),
@@ -160,7 +160,7 @@ fn build(inst: &Instance, preserved: &mut KVec<ARef<Folio>>) -> Result<Manifest>
     let mut seen: RBTree<u64, usize> = RBTree::new();
     record(&mut m, root, preserved)?;
     seen.try_create_and_insert(root.ino(), 0, GFP_KERNEL)?;
-    let mut dirs: KVec<(ARef<Dentry>, u64)> = KVec::new();
+    let mut dirs: KVVec<(ARef<Dentry>, u64)> = KVVec::new();
     dirs.push((inst.root.clone(), root.ino()), GFP_KERNEL)?;
     while let Some((dir, dir_ino)) = dirs.pop() {
         for child in dir.children()? {
@@ -204,7 +204,7 @@ fn build(inst: &Instance, preserved: &mut KVec<ARef<Folio>>) -> Result<Manifest>
     Ok(m)
 }
 
-fn record(m: &mut Manifest, inode: &Inode, preserved: &mut KVec<ARef<Folio>>) -> Result {
+fn record(m: &mut Manifest, inode: &Inode, preserved: &mut KVVec<ARef<Folio>>) -> Result {
     let a = inode.attrs();
     let t = a.mode & S_IFMT;
     let mut rec = InodeRec {

@@ -94,3 +94,27 @@ __rust_helper loff_t rust_helper_folio_pos(const struct folio *folio)
 {
 	return folio_pos(folio);
 }
+
+__rust_helper struct folio *
+rust_helper___filemap_get_folio(struct address_space *mapping, pgoff_t index,
+				fgf_t fgp_flags, gfp_t gfp)
+{
+	return __filemap_get_folio(mapping, index, fgp_flags, gfp);
+}
+
+__rust_helper fgf_t rust_helper_fgf_set_order(size_t size)
+{
+	return fgf_set_order(size);
+}
+
+__rust_helper gfp_t rust_helper_mapping_gfp_mask(struct address_space *mapping)
+{
+	return mapping_gfp_mask(mapping);
+}
+
+__rust_helper void rust_helper_folio_zero_segments(struct folio *folio,
+						   size_t start1, size_t xend1,
+						   size_t start2, size_t xend2)
+{
+	folio_zero_segments(folio, start1, xend1, start2, xend2);
+}

@@ -94,10 +94,10 @@ impl Dentry {
     /// Returns referenced snapshots of this directory's positive children.
     ///
     /// Children added or removed concurrently may or may not be included.
-    pub fn children(&self) -> Result<KVec<ARef<Dentry>>> {
+    pub fn children(&self) -> Result<KVVec<ARef<Dentry>>> {
         let mut want = 16usize;
         loop {
-            let mut out: KVec<ARef<Dentry>> = KVec::with_capacity(want, GFP_KERNEL)?;
+            let mut out: KVVec<ARef<Dentry>> = KVVec::with_capacity(want, GFP_KERNEL)?;
             let mut more = 0usize;
             // SAFETY: The dentry is valid; its `d_lock` protects the list of children, and
             // `dget_dlock` takes a reference on a child while the parent's lock pins it.

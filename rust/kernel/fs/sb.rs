@@ -225,8 +225,8 @@ impl<T: FileSystem> NewSuperBlock<T> {
     }
 }
 
-/// `ram_aops` plus a `migrate_folio` that refuses: folios stay at their physical address for
-/// their whole life, so a preserved address can never go stale.
+/// `ram_aops` with large folios for writes and a `migrate_folio` that refuses: folios stay at
+/// their physical address for their whole life, so a preserved address can never go stale.
 struct PinnedAops(bindings::address_space_operations);
 
 // SAFETY: The table is immutable once published and only holds function pointers.
@@ -245,11 +245,48 @@ unsafe extern "C" fn refuse_migration(
     EBUSY.to_errno()
 }
 
+/// `simple_write_begin` with large folios: asks the page cache for a folio as large as the
+/// write (up to the mapping's maximum), so 2 MiB-aligned writes of 2 MiB get 2 MiB folios.
+unsafe extern "C" fn large_write_begin(
+    _iocb: *const bindings::kiocb,
+    mapping: *mut bindings::address_space,
+    pos: bindings::loff_t,
+    len: c_uint,
+    foliop: *mut *mut bindings::folio,
+    _fsdata: *mut *mut c_void,
+) -> c_int {
+    // SAFETY: The VFS passes a valid mapping of ours, a position and length within limits,
+    // and a valid out pointer. The returned folio is locked and referenced; on error it is
+    // an `ERR_PTR`.
+    unsafe {
+        let flags = bindings::FGP_WRITEBEGIN | bindings::fgf_set_order(len as usize);
+        let folio = bindings::__filemap_get_folio(
+            mapping,
+            (pos >> crate::page::PAGE_SHIFT) as _,
+            flags,
+            bindings::mapping_gfp_mask(mapping),
+        );
+        let folio = match crate::error::from_err_ptr(folio) {
+            Ok(f) => f,
+            Err(e) => return e.to_errno(),
+        };
+        *foliop = folio;
+        let size = bindings::folio_size(folio);
+        if !bindings::folio_test_uptodate(folio) && len as usize != size {
+            // Zero what the write will not cover, as `simple_write_begin` does.
+            let from = (pos as usize) & (size - 1);
+            bindings::folio_zero_segments(folio, 0, from, from + len as usize, size);
+        }
+    }
+    0
+}
+
 fn pinned_aops() -> *const bindings::address_space_operations {
     if PINNED_AOPS.as_ref().is_none() {
         // SAFETY: `ram_aops` is an initialised, immutable table.
         let mut aops = unsafe { core::ptr::read(&raw const bindings::ram_aops) };
         aops.migrate_folio = Some(refuse_migration);
+        aops.write_begin = Some(large_write_begin);
         // A concurrent caller may win; both tables are identical.
         PINNED_AOPS.populate(PinnedAops(aops));
     }
@@ -338,6 +375,7 @@ impl<T: FileSystem> Tables<T> {
                     bindings::inc_nlink(p);
                 }
                 S_IFREG => {
+                    bindings::mapping_set_large_folios(mapping);
                     (*p).i_op = &Self::REG_IOPS;
                     (*p).__bindgen_anon_3.i_fop = &Self::REG_FOPS;
                 }

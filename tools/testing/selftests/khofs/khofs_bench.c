@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * khofs_bench - timed building blocks for "make bench".
+ *
+ *   khofs_bench mount FSTYPE DIR         mount, print the time it took
+ *   khofs_bench fill-big FILE MIB        write MIB MiB in 2 MiB writes
+ *   khofs_bench verify-big FILE MIB      read back and check every word
+ *   khofs_bench fill-small DIR N         create N files of 100 bytes (1000 per dir)
+ *   khofs_bench verify-small DIR N       read back and check them
+ *
+ * Each prints "RESULT <what> <milliseconds>" and exits non-zero on a mismatch.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK (2 << 20)
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "khofs_bench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void fill_chunk(uint64_t *buf, uint64_t off)
+{
+	for (size_t i = 0; i < CHUNK / 8; i++)
+		buf[i] = (off + i * 8) ^ 0x6b686f66deadbeefull;
+}
+
+static void small_name(char *buf, size_t len, const char *dir, long i)
+{
+	snprintf(buf, len, "%s/d%03ld/f%06ld", dir, i / 1000, i);
+}
+
+int main(int argc, char **argv)
+{
+	static uint64_t buf[CHUNK / 8], want[CHUNK / 8];
+	char path[4096], data[100];
+	double t0 = now_ms();
+	long n, bad = 0;
+	int fd;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: see the source\n");
+		return 2;
+	}
+	n = atol(argv[3]);
+	if (!strcmp(argv[1], "mount")) {
+		mkdir(argv[3], 0755);
+		t0 = now_ms();
+		if (mount("none", argv[3], argv[2], 0, NULL))
+			die("mount");
+		printf("RESULT mount-%s %.1f\n", argv[2], now_ms() - t0);
+		return 0;
+	}
+	if (!strcmp(argv[1], "fill-big") || !strcmp(argv[1], "verify-big")) {
+		int fill = argv[1][0] == 'f';
+
+		fd = open(argv[2], fill ? O_CREAT | O_WRONLY | O_TRUNC : O_RDONLY, 0644);
+		if (fd < 0)
+			die(argv[2]);
+		for (uint64_t off = 0; off < (uint64_t)n << 20; off += CHUNK) {
+			fill_chunk(want, off);
+			if (fill) {
+				if (pwrite(fd, want, CHUNK, off) != CHUNK)
+					die("pwrite");
+			} else if (pread(fd, buf, CHUNK, off) != CHUNK || memcmp(buf, want, CHUNK)) {
+				bad++;
+			}
+		}
+		close(fd);
+		printf("RESULT %s-%ldMiB %.1f\n", argv[1], n, now_ms() - t0);
+		return bad ? 1 : 0;
+	}
+	if (!strcmp(argv[1], "fill-small") || !strcmp(argv[1], "verify-small")) {
+		int fill = argv[1][0] == 'f';
+
+		if (fill && mkdir(argv[2], 0755))
+			die(argv[2]);
+		for (long i = 0; i < n; i++) {
+			if (fill && i % 1000 == 0) {
+				snprintf(path, sizeof(path), "%s/d%03ld", argv[2], i / 1000);
+				if (mkdir(path, 0755))
+					die(path);
+			}
+			small_name(path, sizeof(path), argv[2], i);
+			memset(data, 'a' + i % 26, sizeof(data));
+			snprintf(data, sizeof(data), "%ld", i);
+			fd = open(path, fill ? O_CREAT | O_WRONLY | O_EXCL : O_RDONLY, 0644);
+			if (fd < 0)
+				die(path);
+			if (fill) {
+				if (write(fd, data, sizeof(data)) != sizeof(data))
+					die("write");
+			} else {
+				char got[sizeof(data) + 1];
+
+				if (read(fd, got, sizeof(got)) != sizeof(data) ||
+				    memcmp(got, data, sizeof(data)))
+					bad++;
+			}
+			close(fd);
+		}
+		printf("RESULT %s-%ld %.1f\n", argv[1], n, now_ms() - t0);
+		return bad ? 1 : 0;
+	}
+	fprintf(stderr, "unknown command %s\n", argv[1]);
+	return 2;
+}
