@@ -65,10 +65,13 @@
  * order at that address.
  */
 
+#include <linux/bits.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 
-/* Limits enforced on incoming handovers. */
-#define KHOFS_MAX_INODES	(1 << 22)
+/* Limits enforced on incoming handovers; tables come in pieces of at most 4 MiB. */
+#define KHOFS_MAX_CHUNK		SZ_4M
+#define KHOFS_MAX_INODES	BIT(22)
 #define KHOFS_MAX_DEPTH		4096
 
 /* Name of the KHO subtree that carries khofs state. */

@@ -81,7 +81,8 @@ int main(int argc, char **argv)
 			if (fill) {
 				if (pwrite(fd, want, CHUNK, off) != CHUNK)
 					die("pwrite");
-			} else if (pread(fd, buf, CHUNK, off) != CHUNK || memcmp(buf, want, CHUNK)) {
+			} else if (pread(fd, buf, CHUNK, off) != CHUNK ||
+				   memcmp(buf, want, CHUNK)) {
 				bad++;
 			}
 		}

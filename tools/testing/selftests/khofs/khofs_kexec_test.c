@@ -136,7 +136,7 @@ static int list_names(char *out, size_t len)
 	return n;
 }
 
-static void before(unsigned char *pattern, unsigned char *mapped)
+static void stage_before(unsigned char *pattern, unsigned char *mapped)
 {
 	struct statfs sfs;
 	char names[1024];
@@ -183,7 +183,7 @@ static void before(unsigned char *pattern, unsigned char *mapped)
 			 "three files before kexec:%s\n", names);
 }
 
-static void after(unsigned char *pattern, unsigned char *mapped)
+static void stage_after(unsigned char *pattern, unsigned char *mapped)
 {
 	char names[1024];
 	int fd, ok;
@@ -251,8 +251,8 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("mount -t khofs: %s\n", strerror(errno));
 
 	if (!strcmp(argv[1], "before"))
-		before(pattern, mapped);
+		stage_before(pattern, mapped);
 	else
-		after(pattern, mapped);
+		stage_after(pattern, mapped);
 	ksft_finished();
 }

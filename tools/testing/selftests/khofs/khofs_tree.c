@@ -58,6 +58,9 @@ static uint64_t fnv(const char *path, off_t size)
 	return size ? 1 : h;
 }
 
+static const char fmt[] =
+	"/%s ino=%llu mode=%o uid=%u gid=%u nlink=%lu size=%lld rdev=%u:%u atime=%lld.%09ld mtime=%lld.%09ld ctime=%lld.%09ld target=%s hash=%016llx";
+
 static int visit(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	char target[4096] = "-", *line;
@@ -72,9 +75,8 @@ static int visit(const char *path, const struct stat *st, int flag, struct FTW *
 	} else if (S_ISREG(st->st_mode)) {
 		hash = fnv(path, st->st_size);
 	}
-	if (asprintf(&line,
-		     "/%s ino=%llu mode=%o uid=%u gid=%u nlink=%lu size=%lld rdev=%u:%u "
-		     "atime=%lld.%09ld mtime=%lld.%09ld ctime=%lld.%09ld target=%s hash=%016llx",
+
+	if (asprintf(&line, fmt,
 		     path + root_len + (path[root_len] == '/'),
 		     (unsigned long long)st->st_ino, st->st_mode, st->st_uid, st->st_gid,
 		     (unsigned long)st->st_nlink, (long long)st->st_size,
@@ -218,15 +220,16 @@ static int check(const char *dir, const char *file)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "populate"))
-		populate(argv[2]);
-	else if (argc == 3 && !strcmp(argv[1], "manifest"))
-		print_manifest(argv[2]);
-	else if (argc == 4 && !strcmp(argv[1], "check"))
+	if (argc == 4 && !strcmp(argv[1], "check"))
 		return check(argv[2], argv[3]);
-	else {
-		fprintf(stderr, "usage: %s populate DIR | manifest DIR | check DIR FILE\n", argv[0]);
-		return 2;
+	if (argc == 3 && !strcmp(argv[1], "populate")) {
+		populate(argv[2]);
+		return 0;
 	}
-	return 0;
+	if (argc == 3 && !strcmp(argv[1], "manifest")) {
+		print_manifest(argv[2]);
+		return 0;
+	}
+	fprintf(stderr, "usage: %s populate DIR | manifest DIR | check DIR FILE\n", argv[0]);
+	return 2;
 }
