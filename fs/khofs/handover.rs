@@ -277,10 +277,7 @@ impl Manifest {
         if sum != total as u64 {
             return Err(bad(why, "tables size mismatch"));
         }
-        let tables = fetch(&chunks).map_err(|e| {
-            *why = "cannot restore the tables";
-            e
-        })?;
+        let tables = fetch(&chunks).inspect_err(|_| *why = "cannot restore the tables")?;
         if tables.len() != total {
             return Err(bad(why, "tables size mismatch"));
         }
@@ -838,7 +835,7 @@ mod tests {
             }
         }
         // Seeded random mutations of 1 to 8 bytes anywhere.
-        let mut x: u64 = 0x6b686f66_2026_1125;
+        let mut x: u64 = 0x6b68_6f66_2026_1125;
         let mut rnd = move || {
             x ^= x << 13;
             x ^= x >> 7;

@@ -102,7 +102,7 @@ impl<'a> FdtWriter<'a> {
     pub fn finish(self) -> Result<usize> {
         // SAFETY: By the type invariant `buf` is a blob in construction.
         check(unsafe { bindings::fdt_finish(self.buf.as_mut_ptr().cast()) })?;
-        Ok(total_size(self.buf).ok_or(EINVAL)?)
+        total_size(self.buf).ok_or(EINVAL)
     }
 }
 

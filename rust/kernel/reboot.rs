@@ -79,6 +79,9 @@ impl<T: Handler> Registration<T> {
         })
     }
 
+    /// # Safety
+    ///
+    /// Only called by the reboot notifier chain for the block registered in [`Self::new`].
     unsafe extern "C" fn notifier_call(
         nb: *mut bindings::notifier_block,
         action: c_ulong,

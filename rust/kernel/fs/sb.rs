@@ -236,6 +236,9 @@ unsafe impl Sync for PinnedAops {}
 
 static PINNED_AOPS: crate::sync::SetOnce<PinnedAops> = crate::sync::SetOnce::new();
 
+/// # Safety
+///
+/// Called by the migration code as `address_space_operations::migrate_folio`.
 unsafe extern "C" fn refuse_migration(
     _mapping: *mut bindings::address_space,
     _dst: *mut bindings::folio,
@@ -247,6 +250,10 @@ unsafe extern "C" fn refuse_migration(
 
 /// `simple_write_begin` with large folios: asks the page cache for a folio as large as the
 /// write (up to the mapping's maximum), so 2 MiB-aligned writes of 2 MiB get 2 MiB folios.
+/// # Safety
+///
+/// Called by the page cache as `address_space_operations::write_begin`, with the
+/// arguments that callback receives.
 unsafe extern "C" fn large_write_begin(
     _iocb: *const bindings::kiocb,
     mapping: *mut bindings::address_space,
@@ -262,7 +269,7 @@ unsafe extern "C" fn large_write_begin(
         let flags = bindings::FGP_WRITEBEGIN | bindings::fgf_set_order(len as usize);
         let folio = bindings::__filemap_get_folio(
             mapping,
-            (pos >> crate::page::PAGE_SHIFT) as _,
+            (pos >> crate::page::PAGE_SHIFT) as usize,
             flags,
             bindings::mapping_gfp_mask(mapping),
         );
@@ -441,6 +448,9 @@ impl<T: FileSystem> Tables<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS as `inode_operations::mknod`, with the arguments it documents.
     unsafe extern "C" fn mknod(
         _idmap: *mut bindings::mnt_idmap,
         dir: *mut bindings::inode,
@@ -457,6 +467,9 @@ impl<T: FileSystem> Tables<T> {
         })
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS as `inode_operations::create`, with the arguments it documents.
     unsafe extern "C" fn create(
         idmap: *mut bindings::mnt_idmap,
         dir: *mut bindings::inode,
@@ -466,9 +479,12 @@ impl<T: FileSystem> Tables<T> {
     ) -> c_int {
         let mode = (u32::from(mode) & !S_IFMT) | S_IFREG;
         // SAFETY: Same arguments as `create`, which `mknod` accepts.
-        unsafe { Self::mknod(idmap, dir, dentry, mode as _, 0) }
+        unsafe { Self::mknod(idmap, dir, dentry, mode as bindings::umode_t, 0) }
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS as `inode_operations::mkdir`, with the arguments it documents.
     unsafe extern "C" fn mkdir(
         idmap: *mut bindings::mnt_idmap,
         dir: *mut bindings::inode,
@@ -477,7 +493,7 @@ impl<T: FileSystem> Tables<T> {
     ) -> *mut bindings::dentry {
         let mode = (u32::from(mode) & !S_IFMT) | S_IFDIR;
         // SAFETY: Same arguments as `mkdir`, which `mknod` accepts.
-        let ret = unsafe { Self::mknod(idmap, dir, dentry, mode as _, 0) };
+        let ret = unsafe { Self::mknod(idmap, dir, dentry, mode as bindings::umode_t, 0) };
         if ret == 0 {
             // SAFETY: `dir` is locked; the new subdirectory's ".." links to it.
             unsafe { bindings::inc_nlink(dir) };
@@ -488,6 +504,9 @@ impl<T: FileSystem> Tables<T> {
             .unwrap_or_else(|e| e.to_ptr())
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS as `inode_operations::symlink`, with the arguments it documents.
     unsafe extern "C" fn symlink(
         _idmap: *mut bindings::mnt_idmap,
         dir: *mut bindings::inode,
@@ -511,12 +530,18 @@ impl<T: FileSystem> Tables<T> {
         })
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS as `file_system_type::init_fs_context`, with the arguments it documents.
     unsafe extern "C" fn init_fs_context(fc: *mut bindings::fs_context) -> c_int {
         // SAFETY: The VFS passes a valid context being initialised.
         unsafe { (*fc).ops = &Self::CONTEXT_OPS };
         0
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS as `fs_context_operations::get_tree`, with the arguments it documents.
     unsafe extern "C" fn get_tree(fc: *mut bindings::fs_context) -> c_int {
         // SAFETY: The VFS passes a valid context.
         let ret = unsafe { bindings::get_tree_single(fc, Some(Self::fill_super)) };
@@ -535,18 +560,27 @@ impl<T: FileSystem> Tables<T> {
         0
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS as `super_operations::freeze_fs`, with the arguments it documents.
     unsafe extern "C" fn freeze_fs(sb: *mut bindings::super_block) -> c_int {
         // SAFETY: Only called on live superblocks whose `fill_super` succeeded.
         let data = unsafe { T::Data::borrow((*sb).s_fs_info) };
         from_result(|| T::freeze(data).map(|()| 0))
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS as `super_operations::unfreeze_fs`, with the arguments it documents.
     unsafe extern "C" fn unfreeze_fs(sb: *mut bindings::super_block) -> c_int {
         // SAFETY: Only called on live superblocks whose `fill_super` succeeded.
         let data = unsafe { T::Data::borrow((*sb).s_fs_info) };
         from_result(|| T::unfreeze(data).map(|()| 0))
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS as the `fill_super` callback of `get_tree_single`, with the arguments it documents.
     unsafe extern "C" fn fill_super(
         sb: *mut bindings::super_block,
         _fc: *mut bindings::fs_context,
@@ -555,11 +589,11 @@ impl<T: FileSystem> Tables<T> {
             // SAFETY: The VFS passes a new superblock that we set up exclusively.
             unsafe {
                 (*sb).s_maxbytes = i64::MAX;
-                (*sb).s_blocksize = crate::page::PAGE_SIZE as _;
-                (*sb).s_blocksize_bits = crate::page::PAGE_SHIFT as _;
-                (*sb).s_magic = T::MAGIC as _;
+                (*sb).s_blocksize = crate::page::PAGE_SIZE as c_ulong;
+                (*sb).s_blocksize_bits = crate::page::PAGE_SHIFT as u8;
+                (*sb).s_magic = T::MAGIC as c_ulong;
                 (*sb).s_op = &Self::SUPER_OPS;
-                (*sb).s_d_flags = bindings::dentry_flags_DCACHE_DONTCACHE as _;
+                (*sb).s_d_flags = bindings::dentry_flags_DCACHE_DONTCACHE;
                 (*sb).s_time_gran = 1;
             }
             // SAFETY: `sb` is a valid superblock being filled; `s_fs_info` is not set yet.
@@ -577,11 +611,14 @@ impl<T: FileSystem> Tables<T> {
         })
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS as `file_system_type::kill_sb`, with the arguments it documents.
     unsafe extern "C" fn kill_sb(sb: *mut bindings::super_block) {
         // SAFETY: The VFS passes the superblock being killed; nobody else uses `s_fs_info`
         // any more. It is either null or set by `fill_super` from `into_foreign`.
         unsafe {
-            let info = core::mem::replace(&mut (*sb).s_fs_info, core::ptr::null_mut());
+            let info = core::mem::take(&mut (*sb).s_fs_info);
             if !info.is_null() {
                 T::kill_super(T::Data::from_foreign(info));
             }
