@@ -532,7 +532,8 @@ impl<T: FileSystem> Tables<T> {
 
     /// # Safety
     ///
-    /// Only called by the VFS as `file_system_type::init_fs_context`, with the arguments it documents.
+    /// Only called by the VFS as `file_system_type::init_fs_context`, with the arguments it
+    /// documents.
     unsafe extern "C" fn init_fs_context(fc: *mut bindings::fs_context) -> c_int {
         // SAFETY: The VFS passes a valid context being initialised.
         unsafe { (*fc).ops = &Self::CONTEXT_OPS };
@@ -541,7 +542,8 @@ impl<T: FileSystem> Tables<T> {
 
     /// # Safety
     ///
-    /// Only called by the VFS as `fs_context_operations::get_tree`, with the arguments it documents.
+    /// Only called by the VFS as `fs_context_operations::get_tree`, with the arguments it
+    /// documents.
     unsafe extern "C" fn get_tree(fc: *mut bindings::fs_context) -> c_int {
         // SAFETY: The VFS passes a valid context.
         let ret = unsafe { bindings::get_tree_single(fc, Some(Self::fill_super)) };
@@ -580,7 +582,8 @@ impl<T: FileSystem> Tables<T> {
 
     /// # Safety
     ///
-    /// Only called by the VFS as the `fill_super` callback of `get_tree_single`, with the arguments it documents.
+    /// Only called by the VFS as the `fill_super` callback of `get_tree_single`, with the
+    /// arguments it documents.
     unsafe extern "C" fn fill_super(
         sb: *mut bindings::super_block,
         _fc: *mut bindings::fs_context,

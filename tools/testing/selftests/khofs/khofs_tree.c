@@ -58,12 +58,12 @@ static uint64_t fnv(const char *path, off_t size)
 	return size ? 1 : h;
 }
 
-static const char fmt[] =
-	"/%s ino=%llu mode=%o uid=%u gid=%u nlink=%lu size=%lld rdev=%u:%u atime=%lld.%09ld mtime=%lld.%09ld ctime=%lld.%09ld target=%s hash=%016llx";
+static const char fmt_id[] = "/%s ino=%llu mode=%o uid=%u gid=%u nlink=%lu size=%lld";
+static const char fmt_times[] = "atime=%lld.%09ld mtime=%lld.%09ld ctime=%lld.%09ld";
 
 static int visit(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-	char target[4096] = "-", *line;
+	char target[4096] = "-", id[4096 + 256], times[128], *line;
 	uint64_t hash = 0;
 	ssize_t n;
 
@@ -76,15 +76,16 @@ static int visit(const char *path, const struct stat *st, int flag, struct FTW *
 		hash = fnv(path, st->st_size);
 	}
 
-	if (asprintf(&line, fmt,
-		     path + root_len + (path[root_len] == '/'),
-		     (unsigned long long)st->st_ino, st->st_mode, st->st_uid, st->st_gid,
-		     (unsigned long)st->st_nlink, (long long)st->st_size,
-		     major(st->st_rdev), minor(st->st_rdev),
-		     (long long)st->st_atim.tv_sec, st->st_atim.tv_nsec,
-		     (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
-		     (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec,
-		     target, (unsigned long long)hash) < 0)
+	snprintf(id, sizeof(id), fmt_id, path + root_len + (path[root_len] == '/'),
+		 (unsigned long long)st->st_ino, st->st_mode, st->st_uid, st->st_gid,
+		 (unsigned long)st->st_nlink, (long long)st->st_size);
+	snprintf(times, sizeof(times), fmt_times,
+		 (long long)st->st_atim.tv_sec, st->st_atim.tv_nsec,
+		 (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+		 (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+	if (asprintf(&line, "%s rdev=%u:%u %s target=%s hash=%016llx", id,
+		     major(st->st_rdev), minor(st->st_rdev), times, target,
+		     (unsigned long long)hash) < 0)
 		die("asprintf");
 	if (nlines == caplines) {
 		caplines = caplines ? 2 * caplines : 256;
