@@ -31,6 +31,17 @@ if [ "$1" = 1 ]; then
 	echo v2 > $M/frozen.txt
 	t 'grep -q v2 $M/frozen.txt' "writes work again after thaw"
 
+	# Published for debugging: the FDT in debugfs (dtc -I dtb reads it).
+	fsfreeze --freeze $M
+	t '[ "$(od -An -tx1 -N4 /sys/kernel/debug/kho/out/sub_fdts/khofs | tr -d " ")" = d00dfeed ]' \
+		"the handover FDT is in debugfs (kho/out/sub_fdts/khofs)"
+	fsfreeze --unfreeze $M
+
+	# A file open and mapped (MAP_SHARED, written) at kexec time.
+	mmap_fill $M/mapped.bin 1048576 held hold > /tmp/hold.out &
+	sleep 1
+	t 'grep -q holding /tmp/hold.out' "a process holds a written shared mapping"
+
 	# A writer appending numbered lines right through the kexec.
 	i=0
 	(while :; do echo "line $i" >> $M/appender; i=$((i + 1)); done) &
@@ -46,6 +57,8 @@ else
 	last=$(tail -n 1 $M/appender)
 	t '[ "$lines" -gt 10 ] && [ "$last" = "line $((lines - 1))" ] && [ "$(sed -n 1p $M/appender)" = "line 0" ]' \
 		"concurrent appender: $lines complete lines, none lost or torn"
+	t '[ "$(mmap_fill - 1048576 held | md5sum)" = "$(md5sum < $M/mapped.bin)" ]' \
+		"a file mapped and written at kexec time survived intact"
 	t 'dmesg | grep -q "khofs: took over"' "the takeover is logged"
 fi
 exit 0

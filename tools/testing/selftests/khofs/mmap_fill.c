@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmap_fill FILE SIZE TAG - create FILE of SIZE bytes, written only through a
- * MAP_SHARED mapping, with numbered text lines "TAG line NNNNNNNN\n".
- * With FILE "-", write the same bytes to standard output instead.
+ * mmap_fill FILE SIZE TAG [hold] - create FILE of SIZE bytes, written only
+ * through a MAP_SHARED mapping, with numbered text lines "TAG line NNNNNNNN\n".
+ * With FILE "-", write the same bytes to standard output instead. With
+ * "hold", keep the mapping (and the file open) forever after writing.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -31,8 +32,8 @@ int main(int argc, char **argv)
 	char *buf;
 	int fd;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: %s FILE|- SIZE TAG\n", argv[0]);
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: %s FILE|- SIZE TAG [hold]\n", argv[0]);
 		return 2;
 	}
 	size = strtoul(argv[2], NULL, 0);
@@ -57,6 +58,12 @@ int main(int argc, char **argv)
 	if (msync(buf, size, MS_SYNC)) {
 		perror("msync");
 		return 1;
+	}
+	if (argc == 5) {
+		printf("holding %s\n", argv[1]);
+		fflush(stdout);
+		for (;;)
+			pause();
 	}
 	return munmap(buf, size) || close(fd);
 }
