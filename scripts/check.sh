@@ -62,6 +62,7 @@ run_vm() { # name script stages
 t0=$SECONDS
 run_vm kexec-basic "$ST/khofs_kexec.sh" 2
 run_vm kexec-lifecycle "$ST/khofs_lifecycle.sh" 2
+run_vm kexec-instances "$ST/khofs_instances.sh" 2
 run_vm kexec-chain-10 "$ST/khofs_chain.sh" 11
 
 echo

@@ -15,8 +15,6 @@ use kernel::{
     prelude::*,
 };
 
-/// Name of the KHO subtree (`KHOFS_KHO_NODE`).
-pub(crate) const KHO_NODE: &CStr = c"khofs";
 /// Compatible string with ABI version (`KHOFS_FDT_COMPATIBLE`).
 pub(crate) const COMPATIBLE: &CStr = c"khofs-v1";
 

@@ -32,27 +32,39 @@ module! {
     license: "GPL",
 }
 
+/// One instance known to this kernel, mounted or not.
+pub(crate) struct Named {
+    pub(crate) inst: Arc<mount::Instance>,
+    /// Keeps the instance (and its files) alive after `umount`, until kexec.
+    pub(crate) pin: Option<Arc<sb::SuperPin>>,
+    /// What is prepared for the next kernel (from freezing the instance).
+    pub(crate) published: Option<serialize::Published>,
+}
+
 /// State shared by the mount path and the kexec path.
 ///
 /// Lock order: a superblock's `s_umount`, then `STATE`.
 pub(crate) struct State {
-    /// The instance, mounted or not, if any.
-    pub(crate) live: Option<Arc<mount::Instance>>,
-    /// Keeps the instance (and its files) alive after `umount`, until kexec.
-    pub(crate) pin: Option<Arc<sb::SuperPin>>,
-    /// Whether the previous kernel's handover was already looked at.
-    pub(crate) incoming_checked: bool,
-    /// What is prepared for the next kernel (from freezing the instance).
-    pub(crate) published: Option<serialize::Published>,
+    /// The instances, by name.
+    pub(crate) instances: KVVec<Named>,
+    /// Names whose handover from the previous kernel was already looked at.
+    pub(crate) checked: KVVec<KVec<u8>>,
+}
+
+impl State {
+    /// Returns the entry of `inst`.
+    pub(crate) fn find(&mut self, inst: &mount::Instance) -> Option<&mut Named> {
+        self.instances
+            .iter_mut()
+            .find(|n| core::ptr::eq(&*n.inst, inst))
+    }
 }
 
 kernel::sync::global_lock! {
     // SAFETY: Initialised in the module initialiser before anything else uses it.
     pub(crate) unsafe(uninit) static STATE: Mutex<State> = State {
-        live: None,
-        pin: None,
-        incoming_checked: false,
-        published: None,
+        instances: KVVec::new(),
+        checked: KVVec::new(),
     };
 }
 

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The khofs file system type and its superblock lifecycle.
+//! The khofs file system type, its named instances and their superblock lifecycle.
+//!
+//! The mount source names the instance: `mount -t khofs db /mnt/db` mounts instance `db`,
+//! creating it if needed; every mount of `db` shows the same tree, and after a kexec the first
+//! mount of `db` takes over what the previous kernel handed over for `db`.
 
-use crate::{restore, serialize, STATE};
+use crate::{restore, serialize, Named, STATE};
 use kernel::{
     fs::{
         dentry::Dentry,
@@ -10,25 +14,45 @@ use kernel::{
         sb::{FileSystem, NewSuperBlock, SuperPin},
     },
     prelude::*,
+    str::CString,
     sync::{
         aref::ARef,
         atomic::{Atomic, Relaxed},
-        Arc, ArcBorrow,
+        Arc, ArcBorrow, SetOnce,
     },
 };
 
 /// `KHOFS_MAGIC` from `include/uapi/linux/khofs.h`.
 pub(crate) const KHOFS_MAGIC: u32 = 0x6b686f66;
 
+/// Longest instance name (`KHOFS_NAME_MAX`): "khofs-" + name fits a 32-byte KHO node name.
+pub(crate) const NAME_MAX: usize = 26;
+
+/// Name of the instance mounted without a source.
+const DEFAULT_NAME: &[u8] = b"none";
+
 /// Inode number of the root of a fresh instance.
 const ROOT_INO: u64 = 1;
 
-/// One khofs instance (superblock).
+/// One khofs instance (one superblock).
 pub(crate) struct Instance {
-    /// The root of the tree; the dcache holds the whole namespace.
-    pub(crate) root: ARef<Dentry>,
+    /// The instance name (the mount source).
+    pub(crate) name: KVec<u8>,
+    /// Name of its KHO subtree: `khofs-<name>`.
+    pub(crate) node: CString,
+    /// The root of the tree, set up by `fill_super`; the dcache holds the whole namespace.
+    pub(crate) root: SetOnce<ARef<Dentry>>,
     /// Next inode number to hand out; numbers survive kexec, so they never repeat.
     pub(crate) next_ino: Atomic<u64>,
+}
+
+/// Returns whether `name` is a valid instance name: 1 to [`NAME_MAX`] bytes of letters,
+/// digits, `.`, `_` and `-`.
+pub(crate) fn is_valid_instance_name(name: &[u8]) -> bool {
+    (1..=NAME_MAX).contains(&name.len())
+        && name
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
 }
 
 pub(crate) struct KhoFs;
@@ -39,15 +63,63 @@ impl FileSystem for KhoFs {
     const NAME: &'static CStr = c"khofs";
     const MAGIC: u32 = KHOFS_MAGIC;
 
-    fn fill_super(sb: &NewSuperBlock<Self>) -> Result<Arc<Instance>> {
+    fn instance(source: Option<&CStr>) -> Result<Arc<Instance>> {
+        let name = source.map_or(DEFAULT_NAME, |s| s.to_bytes());
+        if !is_valid_instance_name(name) {
+            pr_err!(
+                "invalid instance name (mount source): use 1 to {NAME_MAX} of [A-Za-z0-9._-]\n"
+            );
+            return Err(EINVAL);
+        }
         let mut state = STATE.lock();
-        // The first mount after a KHO boot takes over what the previous kernel handed over.
-        let incoming = if state.incoming_checked {
+        if let Some(n) = state
+            .instances
+            .iter()
+            .find(|n| n.inst.name.as_slice() == name)
+        {
+            return Ok(n.inst.clone());
+        }
+        let mut owned = KVec::new();
+        owned.extend_from_slice(name, GFP_KERNEL)?;
+        let text = core::str::from_utf8(name).map_err(|_| EINVAL)?;
+        let node = CString::try_from_fmt(fmt!("khofs-{text}"))?;
+        let inst = Arc::new(
+            Instance {
+                name: owned,
+                node,
+                root: SetOnce::new(),
+                next_ino: Atomic::new(ROOT_INO + 1),
+            },
+            GFP_KERNEL,
+        )?;
+        state.instances.push(
+            Named {
+                inst: inst.clone(),
+                pin: None,
+                published: None,
+            },
+            GFP_KERNEL,
+        )?;
+        Ok(inst)
+    }
+
+    fn fill_super(sb: &NewSuperBlock<Self>, inst: ArcBorrow<'_, Instance>) -> Result {
+        let mut state = STATE.lock();
+        // The first mount of an instance after a KHO boot takes over what the previous kernel
+        // handed over for it; only once, even if that fails.
+        let incoming = if state
+            .checked
+            .iter()
+            .any(|n| n.as_slice() == inst.name.as_slice())
+        {
             None
         } else {
-            state.incoming_checked = true;
-            restore::fetch()?
+            let mut name = KVec::new();
+            name.extend_from_slice(&inst.name, GFP_KERNEL)?;
+            state.checked.push(name, GFP_KERNEL)?;
+            restore::fetch(&inst.node)?
         };
+        drop(state);
         let (root, next_ino) = match incoming {
             Some(m) => restore::build_tree(sb, &m)?,
             None => {
@@ -61,30 +133,26 @@ impl FileSystem for KhoFs {
                 )
             }
         };
-        let inst = Arc::new(
-            Instance {
-                root: root.into(),
-                next_ino: Atomic::new(next_ino),
-            },
-            GFP_KERNEL,
-        )?;
-        state.live = Some(inst.clone());
-        Ok(inst)
+        inst.next_ino.store(next_ino, Relaxed);
+        if !inst.root.populate(root.into()) {
+            return Err(EBUSY);
+        }
+        Ok(())
     }
 
     fn kill_super(data: Arc<Instance>) {
+        // The instance goes away with its superblock (it was not pinned, or its setup
+        // failed): forget it, withdrawing anything prepared for it.
         let mut state = STATE.lock();
-        if state.live.as_ref().is_some_and(|l| Arc::ptr_eq(l, &data)) {
-            state.live = None;
-        }
-        // `data` (and its root reference) goes away before the VFS tears the tree down.
+        state.instances.retain(|n| !Arc::ptr_eq(&n.inst, &data));
+        // `data`, and with it the root reference, goes away before the VFS tears down the tree.
     }
 
     fn new_ino(data: ArcBorrow<'_, Instance>) -> u64 {
         data.next_ino.fetch_add(1, Relaxed)
     }
 
-    fn mounted(_data: ArcBorrow<'_, Instance>, pin: Result<SuperPin>) {
+    fn mounted(inst: ArcBorrow<'_, Instance>, pin: Result<SuperPin>) {
         let pin = match pin.and_then(|p| Arc::new(p, GFP_KERNEL).map_err(Into::into)) {
             Ok(p) => p,
             Err(e) => {
@@ -93,20 +161,22 @@ impl FileSystem for KhoFs {
             }
         };
         let mut state = STATE.lock();
-        if state.pin.is_none() {
-            state.pin = Some(pin);
-            return;
+        if let Some(n) = state.find(&inst) {
+            if n.pin.is_none() {
+                n.pin = Some(pin);
+                return;
+            }
         }
         drop(state);
         // Already pinned by an earlier mount; `pin` is dropped here, without the lock.
     }
 
-    fn freeze(data: ArcBorrow<'_, Instance>) -> Result {
-        serialize::prepare(&data)
+    fn freeze(inst: ArcBorrow<'_, Instance>) -> Result {
+        serialize::prepare(&inst)
     }
 
-    fn unfreeze(_data: ArcBorrow<'_, Instance>) -> Result {
-        serialize::withdraw();
+    fn unfreeze(inst: ArcBorrow<'_, Instance>) -> Result {
+        serialize::withdraw(&inst);
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 //! The incoming side of the handover: recreate the previous kernel's tree at first mount.
 
 use crate::{
-    handover::{InodeRec, Manifest, KHO_NODE},
+    handover::{InodeRec, Manifest},
     mount::KhoFs,
 };
 use kernel::{
@@ -17,12 +17,13 @@ use kernel::{
     sync::aref::ARef,
 };
 
-/// Looks for a handover from the previous kernel and validates it.
+/// Looks for the handover `node` (`khofs-<instance>`) from the previous kernel and validates
+/// it.
 ///
 /// Returns `None` if there is none. A handover that fails validation is refused as a whole
 /// with one `pr_err` and an errno, before any of its memory is touched.
-pub(crate) fn fetch() -> Result<Option<Manifest>> {
-    let incoming = match kho::Incoming::retrieve(KHO_NODE) {
+pub(crate) fn fetch(node: &CStr) -> Result<Option<Manifest>> {
+    let incoming = match kho::Incoming::retrieve(node) {
         Ok(i) => i,
         Err(e) if e == ENOENT => return Ok(None),
         Err(e) => {

@@ -3,7 +3,7 @@
 //! The outgoing side of the handover, run from the reboot notifier during `kexec -e`.
 
 use crate::{
-    handover::{FolioRec, InodeRec, Manifest, KHO_NODE},
+    handover::{FolioRec, InodeRec, Manifest},
     mount::Instance,
     STATE,
 };
@@ -46,19 +46,21 @@ impl Drop for Published {
 /// whoever froze the file system, before any point of no return.
 pub(crate) fn prepare(inst: &Instance) -> Result {
     let mut state = STATE.lock();
+    let named = state.find(inst).ok_or(EINVAL)?;
     // A folio preserved twice is preserved once: withdraw any earlier handover first.
-    state.published = None;
+    named.published = None;
     let mut preserved = KVVec::new();
     match publish(inst, &mut preserved) {
         Ok((sub, tables, m)) => {
             pr_info!(
-                "prepared handover: {} inodes, {} entries, {} folios, {} bytes of metadata\n",
+                "{}: prepared handover: {} inodes, {} entries, {} folios, {} bytes of metadata\n",
+                inst.node.to_str().unwrap_or("?"),
                 m.inodes.len(),
                 m.dirents.len(),
                 m.folios.len(),
                 sub.as_slice().len() + m.tables_size()
             );
-            state.published = Some(Published {
+            named.published = Some(Published {
                 sub,
                 tables,
                 preserved,
@@ -71,56 +73,74 @@ pub(crate) fn prepare(inst: &Instance) -> Result {
             for f in preserved.iter() {
                 kho::unpreserve_folio(f);
             }
-            pr_err!("cannot prepare handover: {e:?}\n");
+            pr_err!(
+                "{}: cannot prepare handover: {e:?}\n",
+                inst.node.to_str().unwrap_or("?")
+            );
             Err(e)
         }
     }
 }
 
 /// Withdraws a prepared handover (the instance was thawed and may change again).
-pub(crate) fn withdraw() {
-    if STATE.lock().published.take().is_some() {
-        pr_info!("handover withdrawn (thawed)\n");
+pub(crate) fn withdraw(inst: &Instance) {
+    let mut state = STATE.lock();
+    if let Some(n) = state.find(inst) {
+        if n.published.take().is_some() {
+            pr_info!(
+                "{}: handover withdrawn (thawed)\n",
+                inst.node.to_str().unwrap_or("?")
+            );
+        }
     }
 }
 
-/// Hands the instance over at `kexec -e`: freezes it, which prepares the handover, unless
-/// it was frozen and prepared already (for example with `fsfreeze -f`, which reports errors
-/// before the point of no return).
+/// Hands every instance over at `kexec -e`: freezes each, which prepares its handover,
+/// unless it was frozen and prepared already (for example with `fsfreeze -f`, which reports
+/// errors before the point of no return).
 ///
-/// The kexec cannot be stopped from here, so a failure is reported and the files are lost.
+/// The kexec cannot be stopped from here, so a failure is reported and those files are lost.
 pub(crate) fn handover_at_kexec() {
-    let (pin, inst) = {
+    let mut todo = KVVec::new();
+    {
         let state = STATE.lock();
-        (state.pin.clone(), state.live.clone())
-    };
-    let Some(inst) = inst else {
-        return;
-    };
-    match pin {
-        // Never thawed: the kexec follows.
-        Some(pin) => {
-            if let Err(e) = pin.freeze() {
-                if e != EBUSY {
-                    pr_err!("cannot freeze for handover: {e:?}\n");
-                }
+        for n in state.instances.iter() {
+            if todo
+                .push((n.inst.clone(), n.pin.clone()), GFP_KERNEL)
+                .is_err()
+            {
+                pr_err!("out of memory: not every instance is handed over\n");
+                break;
             }
         }
-        // Not pinned (should not happen): hand over what is there, unfrozen.
-        None => {
-            let _ = prepare(&inst);
-        }
     }
-    let state = STATE.lock();
-    match &state.published {
-        Some(p) => pr_info!(
-            "handing over {} inodes, {} entries, {} folios ({} bytes of metadata)\n",
-            p.inodes,
-            p.dirents,
-            p.preserved.len(),
-            p.sub.as_slice().len() + p.tables.iter().map(|t| t.len()).sum::<usize>()
-        ),
-        None => pr_err!("handover failed: files will not survive this kexec\n"),
+    for (inst, pin) in todo.iter() {
+        match pin {
+            // Never thawed: the kexec follows.
+            Some(pin) => {
+                if let Err(e) = pin.freeze() {
+                    if e != EBUSY {
+                        pr_err!("cannot freeze for handover: {e:?}\n");
+                    }
+                }
+            }
+            // Not pinned (should not happen): hand over what is there, unfrozen.
+            None => {
+                let _ = prepare(inst);
+            }
+        }
+        let mut state = STATE.lock();
+        let name = inst.node.to_str().unwrap_or("?");
+        match state.find(inst).and_then(|n| n.published.as_ref()) {
+            Some(p) => pr_info!(
+                "{name}: handing over {} inodes, {} entries, {} folios ({} bytes of metadata)\n",
+                p.inodes,
+                p.dirents,
+                p.preserved.len(),
+                p.sub.as_slice().len() + p.tables.iter().map(|t| t.len()).sum::<usize>()
+            ),
+            None => pr_err!("{name}: handover failed: files will not survive this kexec\n"),
+        }
     }
 }
 
@@ -145,13 +165,14 @@ fn publish(
     }
     let mut fdt = PreservedBuf::new(Manifest::fdt_size_bound(list.len()))?;
     let len = m.encode_fdt(fdt.as_mut_slice(), &list)?;
-    Ok((Subtree::add(KHO_NODE, fdt, len)?, pieces, m))
+    Ok((Subtree::add(&inst.node, fdt, len)?, pieces, m))
 }
 
 /// Walks the tree from the root and records every inode once (hard links become several
 /// entries for one inode), preserving the folios of files and symbolic links.
 fn build(inst: &Instance, preserved: &mut KVVec<ARef<Folio>>) -> Result<Manifest> {
-    let root = inst.root.inode().ok_or(EINVAL)?;
+    let root_dentry = inst.root.as_ref().ok_or(EINVAL)?;
+    let root = root_dentry.inode().ok_or(EINVAL)?;
     let mut m = Manifest {
         root: root.ino(),
         next_ino: inst.next_ino.load(Relaxed),
@@ -161,7 +182,7 @@ fn build(inst: &Instance, preserved: &mut KVVec<ARef<Folio>>) -> Result<Manifest
     record(&mut m, root, preserved)?;
     seen.try_create_and_insert(root.ino(), 0, GFP_KERNEL)?;
     let mut dirs: KVVec<(ARef<Dentry>, u64)> = KVVec::new();
-    dirs.push((inst.root.clone(), root.ino()), GFP_KERNEL)?;
+    dirs.push((root_dentry.clone(), root.ino()), GFP_KERNEL)?;
     while let Some((dir, dir_ino)) = dirs.pop() {
         for child in dir.children()? {
             let Some(inode) = child.inode() else {

@@ -8,8 +8,8 @@
 //! and the directory operations are ramfs's: `create`, `mkdir`, `mknod`, `symlink` here, and
 //! libfs's `simple_lookup`, `simple_link`, `simple_unlink`, `simple_rmdir`, `simple_rename`.
 //!
-//! All instances share one superblock (`get_tree_single`): every mount of the type shows the
-//! same tree.
+//! A mount names its instance through [`FileSystem::instance`] (for example from the mount
+//! source); all mounts of one instance share one superblock (`get_tree_keyed`).
 //!
 //! Page-cache folios of these files are allocated with `GFP_HIGHUSER` (never movable), the
 //! mappings are unevictable, and the address-space operations refuse folio migration, so file
@@ -34,7 +34,7 @@ use core::marker::PhantomData;
 /// An in-memory file system type.
 #[vtable]
 pub trait FileSystem: Sized + Send + Sync + 'static {
-    /// Per-superblock data (`s_fs_info`), created by [`FileSystem::fill_super`].
+    /// Per-instance data (`s_fs_info`), returned by [`FileSystem::instance`].
     type Data: ForeignOwnable + Send + Sync;
 
     /// The file system type name, as given to `mount -t`.
@@ -43,11 +43,20 @@ pub trait FileSystem: Sized + Send + Sync + 'static {
     /// The magic number reported by `statfs`.
     const MAGIC: u32;
 
-    /// Sets up a new superblock: must create the root with [`NewSuperBlock::set_root`].
-    fn fill_super(sb: &NewSuperBlock<Self>) -> Result<Self::Data>;
+    /// Returns the instance a mount of `source` (the mount's device argument, if any) refers
+    /// to. Mounts whose data has the same address share a superblock: return the same object
+    /// (e.g. a clone of the same `Arc`) for the same instance.
+    fn instance(source: Option<&CStr>) -> Result<Self::Data>;
 
-    /// Called with the superblock's data when it is torn down (last unmount), before the
-    /// dentries and inodes are released.
+    /// Sets up a new superblock for instance `data`: must create the root with
+    /// [`NewSuperBlock::set_root`].
+    fn fill_super(
+        sb: &NewSuperBlock<Self>,
+        data: <Self::Data as ForeignOwnable>::Borrowed<'_>,
+    ) -> Result;
+
+    /// Called with the superblock's data when it is torn down (last unmount, or failed
+    /// setup), before the dentries and inodes are released.
     fn kill_super(data: Self::Data) {
         drop(data);
     }
@@ -545,8 +554,30 @@ impl<T: FileSystem> Tables<T> {
     /// Only called by the VFS as `fs_context_operations::get_tree`, with the arguments it
     /// documents.
     unsafe extern "C" fn get_tree(fc: *mut bindings::fs_context) -> c_int {
-        // SAFETY: The VFS passes a valid context.
-        let ret = unsafe { bindings::get_tree_single(fc, Some(Self::fill_super)) };
+        // SAFETY: The VFS passes a valid context; `source` is NULL or a C string.
+        let source = unsafe {
+            let src = (*fc).source;
+            (!src.is_null()).then(|| CStr::from_char_ptr(src))
+        };
+        let data = match T::instance(source) {
+            Ok(d) => d,
+            Err(e) => return e.to_errno(),
+        };
+        let key = data.into_foreign();
+        // SAFETY: `fc` is valid. `fs_private` (unused otherwise) records whether a new
+        // superblock took ownership of `key` in `fill_super`. An existing superblock whose
+        // `s_fs_info` is `key` is reused, as it owns the same instance.
+        let ret = unsafe {
+            (*fc).fs_private = core::ptr::null_mut();
+            let ret = bindings::get_tree_keyed(fc, Some(Self::fill_super), key);
+            if (*fc).fs_private.is_null() {
+                // No new superblock owns `key`: give back our reference.
+                (*fc).s_fs_info = core::ptr::null_mut();
+                drop(T::Data::from_foreign(key));
+            }
+            (*fc).fs_private = core::ptr::null_mut();
+            ret
+        };
         if ret != 0 || !T::HAS_MOUNTED {
             return ret;
         }
@@ -582,12 +613,15 @@ impl<T: FileSystem> Tables<T> {
 
     /// # Safety
     ///
-    /// Only called by the VFS as the `fill_super` callback of `get_tree_single`, with the
+    /// Only called by the VFS as the `fill_super` callback of `get_tree_keyed`, with the
     /// arguments it documents.
     unsafe extern "C" fn fill_super(
         sb: *mut bindings::super_block,
-        _fc: *mut bindings::fs_context,
+        fc: *mut bindings::fs_context,
     ) -> c_int {
+        // SAFETY: The new superblock owns `s_fs_info` (the key from `get_tree`) from now on,
+        // and releases it in `kill_sb`; mark that for `get_tree`.
+        unsafe { (*fc).fs_private = sb.cast() };
         from_result(|| {
             // SAFETY: The VFS passes a new superblock that we set up exclusively.
             unsafe {
@@ -599,16 +633,18 @@ impl<T: FileSystem> Tables<T> {
                 (*sb).s_d_flags = bindings::dentry_flags_DCACHE_DONTCACHE;
                 (*sb).s_time_gran = 1;
             }
-            // SAFETY: `sb` is a valid superblock being filled; `s_fs_info` is not set yet.
-            let new = unsafe { &*sb.cast::<NewSuperBlock<T>>() };
-            let data = T::fill_super(new)?;
+            // SAFETY: `sb` is a valid superblock being filled by us; `s_fs_info` came from
+            // `into_foreign` in `get_tree` and lives until `kill_sb`.
+            let (new, data) = unsafe {
+                (
+                    &*sb.cast::<NewSuperBlock<T>>(),
+                    T::Data::borrow((*sb).s_fs_info),
+                )
+            };
+            T::fill_super(new, data)?;
             // SAFETY: As above.
-            unsafe {
-                if (*sb).s_root.is_null() {
-                    drop(data);
-                    return Err(EINVAL);
-                }
-                (*sb).s_fs_info = data.into_foreign();
+            if unsafe { (*sb).s_root.is_null() } {
+                return Err(EINVAL);
             }
             Ok(0)
         })
@@ -619,7 +655,7 @@ impl<T: FileSystem> Tables<T> {
     /// Only called by the VFS as `file_system_type::kill_sb`, with the arguments it documents.
     unsafe extern "C" fn kill_sb(sb: *mut bindings::super_block) {
         // SAFETY: The VFS passes the superblock being killed; nobody else uses `s_fs_info`
-        // any more. It is either null or set by `fill_super` from `into_foreign`.
+        // any more. It is either null or the key from `into_foreign` in `get_tree`.
         unsafe {
             let info = core::mem::take(&mut (*sb).s_fs_info);
             if !info.is_null() {

@@ -19,7 +19,7 @@ if [ "$1" = 1 ]; then
 	[ "$BIG" = 0 ] || khofs_bench fill-big $K/big/data $BIG | sed 's/RESULT /RESULT khofs-/'
 	[ "$SMALL" = 0 ] || khofs_bench fill-small $K/small/files $SMALL | sed 's/RESULT /RESULT khofs-/'
 	fsfreeze --freeze $K
-	dmesg | grep -o 'khofs: prepared handover.*'
+	dmesg | grep -o 'khofs: .*prepared handover.*'
 else
 	khofs_bench mount khofs $K | sed 's/RESULT /RESULT khofs-after-kexec-/'
 	dmesg | grep -o 'khofs: took over.*'

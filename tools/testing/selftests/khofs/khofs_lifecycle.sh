@@ -20,21 +20,21 @@ if [ "$1" = 1 ]; then
 
 	echo v1 > $M/frozen.txt
 	fsfreeze --freeze $M
-	t 'dmesg | grep -q "khofs: prepared handover"' "fsfreeze -f prepares the handover"
+	t 'dmesg | grep -q "prepared handover"' "fsfreeze -f prepares the handover"
 	(echo blocked > $M/frozen.txt && touch /tmp/writer-done) &
 	sleep 1
 	t '[ ! -e /tmp/writer-done ] && grep -q v1 $M/frozen.txt' "writers are stopped while frozen"
 	fsfreeze --unfreeze $M
 	wait
 	t '[ -e /tmp/writer-done ] && grep -q blocked $M/frozen.txt' "the stopped writer completes after thaw"
-	t 'dmesg | grep -q "khofs: handover withdrawn"' "thaw withdraws the prepared handover"
+	t 'dmesg | grep -q "handover withdrawn"' "thaw withdraws the prepared handover"
 	echo v2 > $M/frozen.txt
 	t 'grep -q v2 $M/frozen.txt' "writes work again after thaw"
 
 	# Published for debugging: the FDT in debugfs (dtc -I dtb reads it).
 	fsfreeze --freeze $M
-	t '[ "$(od -An -tx1 -N4 /sys/kernel/debug/kho/out/sub_fdts/khofs | tr -d " ")" = d00dfeed ]' \
-		"the handover FDT is in debugfs (kho/out/sub_fdts/khofs)"
+	t '[ "$(od -An -tx1 -N4 /sys/kernel/debug/kho/out/sub_fdts/khofs-none | tr -d " ")" = d00dfeed ]' \
+		"the handover FDT is in debugfs (kho/out/sub_fdts/khofs-none)"
 	fsfreeze --unfreeze $M
 
 	# A file open and mapped (MAP_SHARED, written) at kexec time.

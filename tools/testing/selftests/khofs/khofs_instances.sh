@@ -1,0 +1,35 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Stage script for vmtest.sh (2 stages): named instances. The mount source
+# names the instance; each is handed over separately and remounted by name.
+n=0
+t() { # t COND DESCRIPTION
+	n=$((n + 1))
+	if eval "$1"; then echo "ok $n $2"; else echo "not ok $n $2"; fi
+}
+mkdir -p /mnt/db /mnt/db2 /mnt/cache /mnt/bad
+if [ "$1" = 1 ]; then
+	mount -t khofs db /mnt/db && mount -t khofs cache /mnt/cache
+	echo "database page" > /mnt/db/page && mkdir /mnt/cache/objects
+	echo "cached object" > /mnt/cache/objects/o1
+	mount -t khofs db /mnt/db2
+	t '[ "$(cat /mnt/db2/page)" = "database page" ] && [ ! -e /mnt/db2/objects ]' \
+		"two mounts of one instance share a tree; instances are separate"
+	t '! mount -t khofs bad/name /mnt/bad 2>/dev/null && dmesg | grep -q "invalid instance name"' \
+		"an invalid instance name is refused with an error"
+	t '! mount -t khofs abcdefghijklmnopqrstuvwxyz0 /mnt/bad 2>/dev/null' \
+		"a too long instance name is refused"
+	umount /mnt/db2
+	umount /mnt/cache
+else
+	mount -t khofs cache /mnt/cache
+	mount -t khofs db /mnt/db
+	t '[ "$(cat /mnt/db/page)" = "database page" ] && [ "$(ls /mnt/db)" = page ]' \
+		"instance db came back with its own files"
+	t '[ "$(cat /mnt/cache/objects/o1)" = "cached object" ] && [ "$(ls /mnt/cache)" = objects ]' \
+		"instance cache (unmounted at kexec) came back with its own files"
+	mount -t khofs fresh /mnt/bad
+	t '[ -z "$(ls -A /mnt/bad)" ]' "a new instance name starts empty"
+	t '[ "$(dmesg | grep -c "took over")" = 2 ]' "two handovers taken over"
+fi
+exit 0
