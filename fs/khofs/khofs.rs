@@ -12,13 +12,21 @@
 //! - [`mount`]: the file system type and superblock lifecycle;
 //! - [`handover`]: the handover format (encode, strict decode);
 //! - [`serialize`]: the outgoing side, run at kexec;
-//! - [`restore`]: the incoming side, run at first mount.
+//! - [`restore`]: the incoming side, run at first mount;
+//! - [`control`]: `/dev/khofs`, to discard instances.
 //!
 //! The namespace (the dcache, as in ramfs), file data and `mmap` need no code of their own:
 //! they are libfs's and the page cache's generic operations, set up by `kernel::fs::sb`.
 
-use kernel::{fs::sb, prelude::*, reboot, sync::Arc};
+use kernel::{
+    fs::sb,
+    miscdevice::{MiscDeviceOptions, MiscDeviceRegistration},
+    prelude::*,
+    reboot,
+    sync::Arc,
+};
 
+mod control;
 mod handover;
 mod mount;
 mod restore;
@@ -84,6 +92,8 @@ struct Khofs {
     fs: sb::Registration<mount::KhoFs>,
     #[pin]
     kexec: reboot::Registration<KexecHandler>,
+    #[pin]
+    control: MiscDeviceRegistration<control::Control>,
 }
 
 impl kernel::InPlaceModule for Khofs {
@@ -94,6 +104,7 @@ impl kernel::InPlaceModule for Khofs {
             fs <- sb::Registration::new(module),
             // Run late, after other subsystems had their say; we cannot stop the kexec anyway.
             kexec <- reboot::Registration::new(KexecHandler, 0),
+            control <- MiscDeviceRegistration::register(MiscDeviceOptions { name: c"khofs" }),
         })
     }
 }

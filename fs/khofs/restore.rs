@@ -176,3 +176,10 @@ fn discard(m: &Manifest, rest: &[InodeRec], skip: usize) {
         }
     }
 }
+
+/// Frees every data folio of a validated manifest that will not be restored.
+pub(crate) fn discard_all(m: &Manifest) {
+    for r in m.folios.iter() {
+        drop(kho::restore_folio(r.phys));
+    }
+}

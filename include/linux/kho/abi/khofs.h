@@ -8,14 +8,18 @@
 /**
  * DOC: khofs Kexec HandOver ABI
  *
- * khofs hands its files to the next kernel through KHO. At kexec (from a
- * reboot notifier, once ``kexec_in_progress`` is set) it preserves every
- * page-cache folio of the mounted instance with kho_preserve_folio() and
- * publishes one FDT blob, allocated with kho_alloc_preserve(), as the KHO
- * subtree named ``KHOFS_KHO_NODE``. The first mount of khofs in the next
- * kernel retrieves the blob with kho_retrieve_subtree(), validates all of it,
- * restores the folios with kho_restore_folio() into the page cache of
- * recreated inodes, and frees the blob.
+ * khofs hands its files to the next kernel through KHO. Each named instance
+ * (the mount source: ``mount -t khofs NAME DIR``) is handed over on its own,
+ * as the KHO subtree ``khofs-NAME``. When an instance is frozen (``fsfreeze
+ * -f``, or by khofs itself from a reboot notifier during ``kexec -e``), khofs
+ * preserves every page-cache folio of its files with kho_preserve_folio(),
+ * writes the tables below into pieces of memory from kho_alloc_preserve(), and
+ * publishes a small FDT (also from kho_alloc_preserve()) that describes them.
+ * The first mount of instance NAME in the next kernel retrieves ``khofs-NAME``
+ * with kho_retrieve_subtree(), takes the table pieces back (each must be a
+ * folio KHO preserved), validates all of it, restores the folios with
+ * kho_restore_folio() into the page cache of recreated inodes, and frees the
+ * FDT and the pieces. Thawing an instance withdraws its handover.
  *
  * This interface is a contract between kernels. Any change to the node
  * layout, property names, property encodings or their meaning is a breaking
@@ -27,17 +31,26 @@
  * ``dtc -I dtb -O dts /sys/kernel/debug/kho/out/sub_fdts/khofs`` shows them
  * correctly. Strings are NUL-terminated.
  *
- * FDT layout (one node, large tables as properties)::
+ * FDT layout (subtree ``khofs-NAME``)::
  *
  *   / {
  *       compatible = "khofs-v1";
  *       root-ino = <u64>;        // inode number of the root directory
  *       next-ino = <u64>;        // next inode number to hand out (> every ino)
- *       inodes = [struct khofs_inode_ser ...];
- *       folios = [struct khofs_folio_ser ...];
- *       dirents = [struct khofs_dirent_ser ...];
- *       names = [bytes];         // entry names, not NUL-terminated
+ *       inode-count = <u64>;     // records in the inode table
+ *       folio-count = <u64>;     // records in the folio table
+ *       dirent-count = <u64>;    // records in the directory entry table
+ *       names-size = <u64>;      // bytes of entry names
+ *       tables = <phys len ...>; // u64 pairs: the pieces holding the tables
  *   };
+ *
+ * The tables, concatenated from the pieces in order (each piece at most
+ * ``KHOFS_MAX_CHUNK`` bytes, a kho_alloc_preserve() allocation), are::
+ *
+ *   struct khofs_inode_ser  inodes[inode-count];
+ *   struct khofs_folio_ser  folios[folio-count];
+ *   struct khofs_dirent_ser dirents[dirent-count];
+ *   u8                      names[names-size];  // not NUL-terminated
  *
  * Every inode of the instance that is reachable from the root appears once in
  * ``inodes``; a hard link is one more entry in ``dirents`` for the same inode.
@@ -46,11 +59,11 @@
  * record exactly once. Regular files and symbolic links (whose target is
  * their data, as in ramfs) have folios; holes are simply absent.
  *
- * In version 1 the whole blob must fit one kho_alloc_preserve() allocation
- * (4 MiB on x86-64).
- *
- * Validation by the receiving kernel, before it touches any preserved memory:
- * the FDT header and offsets (libfdt); the compatible string; table sizes;
+ * Validation by the receiving kernel, before it touches any preserved data
+ * folio: the FDT header and offsets (libfdt); the compatible string; counts
+ * (at most ``KHOFS_MAX_INODES`` inodes); the piece list (page-aligned,
+ * non-empty, at most ``KHOFS_MAX_CHUNK`` each, summing to the table size, each
+ * a folio KHO preserved);
  * unique, non-zero inode numbers below ``next-ino``; known file types and mode
  * bits; owners other than (u32)-1; nanoseconds below 10^9; sizes (<=
  * LLONG_MAX, zero for inodes without data, 1..4095 for symlinks); device
@@ -74,8 +87,8 @@
 #define KHOFS_MAX_INODES	BIT(22)
 #define KHOFS_MAX_DEPTH		4096
 
-/* Name of the KHO subtree that carries khofs state. */
-#define KHOFS_KHO_NODE		"khofs"
+/* Prefix of the KHO subtree of each instance: "khofs-" followed by its name. */
+#define KHOFS_KHO_NODE_PREFIX	"khofs-"
 
 /* Compatible string, with the ABI version. */
 #define KHOFS_FDT_COMPATIBLE	"khofs-v1"

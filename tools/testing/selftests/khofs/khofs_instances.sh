@@ -21,6 +21,16 @@ if [ "$1" = 1 ]; then
 		"a too long instance name is refused"
 	umount /mnt/db2
 	umount /mnt/cache
+
+	# Discarding a live instance: it starts empty afterwards.
+	mount -t khofs scratch /mnt/bad && echo junk > /mnt/bad/junk && umount /mnt/bad
+	khofsctl discard scratch
+	mount -t khofs scratch /mnt/bad
+	t '[ -z "$(ls -A /mnt/bad)" ]' "a discarded instance comes back empty"
+	umount /mnt/bad
+	t '! khofsctl discard "../x" 2>/dev/null' "discard refuses an invalid name"
+	# To be handed over, and discarded unmounted in the next kernel.
+	mount -t khofs unwanted /mnt/bad && echo old > /mnt/bad/old && umount /mnt/bad
 else
 	mount -t khofs cache /mnt/cache
 	mount -t khofs db /mnt/db
@@ -28,6 +38,12 @@ else
 		"instance db came back with its own files"
 	t '[ "$(cat /mnt/cache/objects/o1)" = "cached object" ] && [ "$(ls /mnt/cache)" = objects ]' \
 		"instance cache (unmounted at kexec) came back with its own files"
+	khofsctl discard unwanted
+	t 'dmesg | grep -q "unwanted: discarded the handover from the previous kernel (1 folios freed)"' \
+		"discarding a handed-over instance frees its memory unmounted"
+	mount -t khofs unwanted /mnt/bad
+	t '[ -z "$(ls -A /mnt/bad)" ]' "the discarded handover is not restored"
+	umount /mnt/bad
 	mount -t khofs fresh /mnt/bad
 	t '[ -z "$(ls -A /mnt/bad)" ]' "a new instance name starts empty"
 	t '[ "$(dmesg | grep -c "took over")" = 2 ]' "two handovers taken over"
