@@ -6,6 +6,7 @@
 #   scripts/kernel.sh prepare   extract/locate the tree, apply patches, sync overlay
 #   scripts/kernel.sh config    (re)generate .config from tinyconfig + fragment
 #   scripts/kernel.sh build     prepare + config + make bzImage
+#   scripts/kernel.sh check-patches  check patches/ apply to a pristine 7.2 tree
 #   scripts/kernel.sh env       print the resolved paths
 #
 # Variables: KHOFS_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/khofs),
@@ -122,10 +123,35 @@ do_build() {
 	log "built $(du -h "$OUT/arch/x86/boot/bzImage" | cut -f1) bzImage in $((SECONDS - t0)) s"
 }
 
+# Check that patches/ apply, in order, to a pristine 7.2 tree (the tarball or
+# KERNEL_SRC), without touching the cached tree.
+check_patches() {
+	local tmp files p rc=0
+	tmp=$(mktemp -d)
+	files=$(sed -n 's|^diff --git a/\([^ ]*\) .*|\1|p' "$REPO"/patches/*.patch | sort -u)
+	if [ -n "${KERNEL_SRC:-}" ]; then
+		(cd "$KERNEL_SRC" && cp --parents $files "$tmp"/) 2>/dev/null
+	else
+		tar -C "$tmp" --strip-components=1 -xf "$TARBALL" \
+			$(printf 'linux-source-7.2/%s ' $files) 2>/dev/null
+	fi
+	for p in "$REPO"/patches/*.patch; do
+		if patch -s -p1 -d "$tmp" <"$p"; then
+			log "ok   $(basename "$p")"
+		else
+			log "FAIL $(basename "$p")"
+			rc=1
+		fi
+	done
+	rm -rf "$tmp"
+	return $rc
+}
+
 case "${1:-build}" in
 prepare) ensure_tree; apply_patches; sync_overlay ;;
 config) ensure_tree; apply_patches; sync_overlay; do_config ;;
 build) ensure_tree; apply_patches; sync_overlay; do_config; do_build ;;
+check-patches) check_patches ;;
 env) echo "CACHE=$CACHE"; echo "SRC=$SRC"; echo "OUT=$OUT"; echo "BZIMAGE=$OUT/arch/x86/boot/bzImage" ;;
 *) die "unknown command $1" ;;
 esac
