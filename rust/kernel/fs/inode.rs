@@ -251,6 +251,67 @@ impl Inode {
         }
     }
 
+    /// Implements `SEEK_DATA` (`data == true`) and `SEEK_HOLE` from byte `offset`: data is
+    /// wherever the page cache holds a folio. Returns the new position, or `ENXIO` if
+    /// `offset` is at or past the end of the file or (for `SEEK_DATA`) no data follows.
+    pub fn seek_data_hole(&self, offset: i64, data: bool) -> Result<i64> {
+        let size = self.size();
+        if offset < 0 || offset >= size {
+            return Err(ENXIO);
+        }
+        let shift = crate::page::PAGE_SHIFT;
+        let mut pos = offset;
+        let mut batch = MaybeUninit::<bindings::folio_batch>::uninit();
+        // SAFETY: `batch` is valid for writes; `folio_batch_init` initialises it.
+        unsafe { bindings::folio_batch_init(batch.as_mut_ptr()) };
+        let batch = batch.as_mut_ptr();
+        let mut start = (offset >> shift) as usize;
+        loop {
+            // SAFETY: As in `for_each_folio`.
+            let n = unsafe {
+                bindings::filemap_get_folios(
+                    (*self.as_ptr()).i_mapping,
+                    &mut start,
+                    usize::MAX,
+                    batch,
+                )
+            };
+            let mut found = None;
+            for i in 0..n as usize {
+                // SAFETY: The first `n` entries of the batch are referenced folios.
+                let folio = unsafe { Folio::from_raw((*batch).folios[i]) };
+                let fstart = (folio.index() << shift) as i64;
+                let fend = fstart + folio.size() as i64;
+                if data {
+                    found = Some(pos.max(fstart));
+                    break;
+                }
+                if fstart > pos {
+                    found = Some(pos);
+                    break;
+                }
+                pos = pos.max(fend);
+            }
+            // SAFETY: Releases the references taken by `filemap_get_folios`.
+            unsafe { bindings::folio_batch_release(batch) };
+            if let Some(p) = found {
+                return if p >= size {
+                    if data {
+                        Err(ENXIO)
+                    } else {
+                        Ok(size)
+                    }
+                } else {
+                    Ok(p)
+                };
+            }
+            if n == 0 || start == 0 {
+                // No more folios: everything from `pos` on is a hole.
+                return if data { Err(ENXIO) } else { Ok(pos.min(size)) };
+            }
+        }
+    }
+
     /// Inserts `folio` into the inode's page cache at page index `index`, marked up to date.
     ///
     /// The folio must not be in any page cache or mapped anywhere, and its contents must be

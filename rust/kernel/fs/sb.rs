@@ -346,6 +346,7 @@ impl<T: FileSystem> Tables<T> {
         unlink: Some(bindings::simple_unlink),
         rmdir: Some(bindings::simple_rmdir),
         rename: Some(bindings::simple_rename),
+        tmpfile: Some(Self::tmpfile),
         setattr: Some(bindings::simple_setattr),
         getattr: Some(bindings::simple_getattr),
         ..pin_init::zeroed()
@@ -364,7 +365,7 @@ impl<T: FileSystem> Tables<T> {
         fsync: Some(bindings::noop_fsync),
         splice_read: Some(bindings::filemap_splice_read),
         splice_write: Some(bindings::iter_file_splice_write),
-        llseek: Some(bindings::generic_file_llseek),
+        llseek: Some(Self::llseek),
         get_unmapped_area: Some(bindings::thp_get_unmapped_area),
         ..pin_init::zeroed()
     };
@@ -511,6 +512,55 @@ impl<T: FileSystem> Tables<T> {
         crate::error::to_result(ret)
             .map(|()| core::ptr::null_mut())
             .unwrap_or_else(|e| e.to_ptr())
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS as `file_operations::llseek`, with the arguments it documents.
+    unsafe extern "C" fn llseek(
+        file: *mut bindings::file,
+        offset: bindings::loff_t,
+        whence: c_int,
+    ) -> bindings::loff_t {
+        let data = match whence as u32 {
+            bindings::SEEK_DATA => true,
+            bindings::SEEK_HOLE => false,
+            // SAFETY: Same arguments as ours.
+            _ => return unsafe { bindings::generic_file_llseek(file, offset, whence) },
+        };
+        // SAFETY: An open file of ours has a valid inode.
+        let inode = unsafe { Inode::from_raw((*file).f_inode) };
+        match inode.seek_data_hole(offset, data) {
+            // SAFETY: `file` is valid; `vfs_setpos` checks the position against the limit.
+            Ok(pos) => unsafe { bindings::vfs_setpos(file, pos, i64::MAX) },
+            Err(e) => e.to_errno().into(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS as `inode_operations::tmpfile`, with the arguments it
+    /// documents.
+    unsafe extern "C" fn tmpfile(
+        _idmap: *mut bindings::mnt_idmap,
+        dir: *mut bindings::inode,
+        file: *mut bindings::file,
+        mode: bindings::umode_t,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: The VFS passes a locked directory of ours and a file being opened.
+            unsafe {
+                let inode = Self::new_child_inode(dir, mode, 0)?;
+                // Consumes our inode reference; the inode has no name and no links.
+                bindings::d_tmpfile(file, ARef::into_raw(inode).as_ptr().cast());
+                to_result(bindings::finish_open(
+                    file,
+                    (*file).__bindgen_anon_1.f_path.dentry,
+                    None,
+                ))?;
+            }
+            Ok(0)
+        })
     }
 
     /// # Safety

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * khofs_posix_test DIR - POSIX behaviour checks, run on tmpfs and on khofs.
+ *
+ * Prints "RESULT <check> <outcome>" per check, where the outcome is "ok" or
+ * what went differently. The stage script runs it on both filesystems in the
+ * same VM and compares: tmpfs is the oracle.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char out[256];
+
+#define FAIL(...) do { snprintf(out, sizeof(out), __VA_ARGS__); return out; } while (0)
+#define CHECK(cond, ...) do { if (!(cond)) FAIL(__VA_ARGS__); } while (0)
+
+static int put(const char *p, const char *s)
+{
+	int fd = open(p, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	ssize_t n = fd < 0 ? -1 : write(fd, s, strlen(s));
+
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+static int get(const char *p, char *buf, size_t len)
+{
+	int fd = open(p, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[n < 0 ? 0 : n] = 0;
+	return n < 0 ? -1 : 0;
+}
+
+static const char *t_rmdir(void)
+{
+	CHECK(!mkdir("d", 0755) && !put("d/f", "x"), "setup: %m");
+	CHECK(rmdir("d") && errno == ENOTEMPTY, "rmdir of a non-empty dir: %m");
+	CHECK(!unlink("d/f") && !rmdir("d"), "rmdir of an empty dir: %m");
+	return "ok";
+}
+
+static const char *t_rename(void)
+{
+	char b[64];
+
+	CHECK(!put("a", "A") && !put("b", "B") && !mkdir("sub", 0755), "setup: %m");
+	CHECK(!rename("a", "b") && !get("b", b, sizeof(b)) && !strcmp(b, "A"), "rename over: %m");
+	CHECK(!rename("b", "sub/c") && !access("sub/c", F_OK), "rename across dirs: %m");
+	CHECK(!put("x", "X") && !put("y", "Y"), "setup2: %m");
+	CHECK(renameat2(AT_FDCWD, "x", AT_FDCWD, "y", RENAME_NOREPLACE) && errno == EEXIST,
+	      "RENAME_NOREPLACE: %m");
+	CHECK(!renameat2(AT_FDCWD, "x", AT_FDCWD, "y", RENAME_EXCHANGE), "RENAME_EXCHANGE: %m");
+	CHECK(!get("x", b, sizeof(b)) && !strcmp(b, "Y"), "exchange result %s", b);
+	return "ok";
+}
+
+static const char *t_links(void)
+{
+	struct stat st;
+	char b[64];
+
+	CHECK(!put("f", "data") && !link("f", "g") && !stat("f", &st) && st.st_nlink == 2,
+	      "link: nlink %lu", (unsigned long)st.st_nlink);
+	CHECK(!unlink("g") && !stat("f", &st) && st.st_nlink == 1, "unlink: nlink");
+	CHECK(!symlink("f", "s") && readlink("s", b, sizeof(b)) == 1 && b[0] == 'f', "symlink");
+	CHECK(!mkdir("dd", 0755) && !stat(".", &st), "mkdir");
+	return "ok";
+}
+
+static const char *t_special(void)
+{
+	struct stat st;
+
+	CHECK(!mkfifo("fifo", 0600) && !stat("fifo", &st) && S_ISFIFO(st.st_mode), "mkfifo: %m");
+	CHECK(!mknod("null", S_IFCHR | 0666, makedev(1, 3)) && !stat("null", &st) &&
+	      st.st_rdev == makedev(1, 3), "mknod chr: %m");
+	return "ok";
+}
+
+static const char *t_tmpfile(void)
+{
+	char path[64];
+	int fd = open(".", O_TMPFILE | O_RDWR, 0600);
+
+	CHECK(fd >= 0, "O_TMPFILE: %m");
+	CHECK(write(fd, "tmp", 3) == 3, "write");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	CHECK(!linkat(AT_FDCWD, path, AT_FDCWD, "linked", AT_SYMLINK_FOLLOW), "linkat: %m");
+	close(fd);
+	CHECK(!access("linked", F_OK), "linked file missing");
+	return "ok";
+}
+
+static const char *t_unlink_open(void)
+{
+	char b[8] = { 0 };
+	int fd;
+
+	CHECK(!put("u", "keep"), "setup");
+	fd = open("u", O_RDONLY);
+	CHECK(fd >= 0 && !unlink("u"), "unlink: %m");
+	CHECK(read(fd, b, 4) == 4 && !memcmp(b, "keep", 4), "data after unlink");
+	close(fd);
+	return "ok";
+}
+
+static const char *t_io(void)
+{
+	char b[64] = { 0 };
+	struct iovec iov[2] = { { b, 2 }, { b + 2, 3 } };
+	int fd = open("io", O_CREAT | O_RDWR | O_APPEND, 0644);
+
+	CHECK(fd >= 0 && write(fd, "hello", 5) == 5 && pwrite(fd, "X", 1, 0) == 1,
+	      "append/pwrite: %m");
+	CHECK(pread(fd, b, 6, 0) == 6 && !memcmp(b, "helloX", 6), "O_APPEND pwrite lands at end: %s", b);
+	CHECK(lseek(fd, 0, SEEK_SET) == 0 && readv(fd, iov, 2) == 5 && !memcmp(b, "hello", 5),
+	      "readv");
+	CHECK(!fsync(fd) && !fdatasync(fd), "fsync: %m");
+	close(fd);
+	return "ok";
+}
+
+static const char *t_truncate(void)
+{
+	char b[16];
+	int fd;
+
+	CHECK(!put("t", "abcdef") && !truncate("t", 3) && !get("t", b, sizeof(b)) &&
+	      !strcmp(b, "abc"), "truncate down");
+	CHECK(!truncate("t", 8), "truncate up: %m");
+	fd = open("t", O_RDONLY);
+	CHECK(fd >= 0 && read(fd, b, 16) == 8 && !memcmp(b, "abc\0\0\0\0\0", 8),
+	      "zeros after truncate up");
+	close(fd);
+	return "ok";
+}
+
+static const char *t_seek_hole(void)
+{
+	int fd = open("sparse", O_CREAT | O_RDWR, 0644);
+	off_t d, h;
+
+	CHECK(fd >= 0 && pwrite(fd, "a", 1, 0) == 1 && pwrite(fd, "b", 1, 1 << 20) == 1, "setup");
+	h = lseek(fd, 0, SEEK_HOLE);
+	d = lseek(fd, 4096, SEEK_DATA);
+	close(fd);
+	CHECK(h == 4096 && d == 1 << 20, "SEEK_HOLE %lld, SEEK_DATA %lld", (long long)h,
+	      (long long)d);
+	return "ok";
+}
+
+static sigjmp_buf jb;
+
+static void on_bus(int sig)
+{
+	(void)sig;
+	siglongjmp(jb, 1);
+}
+
+static const char *t_mmap(void)
+{
+	int fd = open("m", O_CREAT | O_RDWR, 0644);
+	char *p, *q, b[8] = { 0 };
+	volatile int bus = 0;
+
+	CHECK(fd >= 0 && !ftruncate(fd, 4096), "setup");
+	p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	q = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	CHECK(p != MAP_FAILED && q != MAP_FAILED, "mmap: %m");
+	memcpy(p, "shared", 6);
+	CHECK(pread(fd, b, 6, 0) == 6 && !memcmp(b, "shared", 6), "MAP_SHARED store not seen");
+	CHECK(pwrite(fd, "WRITE", 5, 0) == 5 && !memcmp(p, "WRITE", 5), "write not seen in map");
+	q[0] = 'P';
+	CHECK(pread(fd, b, 1, 0) == 1 && b[0] == 'W', "MAP_PRIVATE store leaked");
+	signal(SIGBUS, on_bus);
+	if (!sigsetjmp(jb, 1))
+		p[4096] = 1;
+	else
+		bus = 1;
+	CHECK(bus, "no SIGBUS past EOF");
+	CHECK(!msync(p, 4096, MS_SYNC), "msync: %m");
+	munmap(p, 8192);
+	munmap(q, 4096);
+	close(fd);
+	return "ok";
+}
+
+static const char *t_attrs(void)
+{
+	struct timespec ts[2] = { { 1, 123456789 }, { 2, 987654321 } };
+	struct stat st;
+
+	CHECK(!put("at", "x") && !chmod("at", 06755) && !chown("at", 10, 20), "setup: %m");
+	CHECK(!stat("at", &st) && !(st.st_mode & S_ISUID), "chown keeps setuid (mode %o)",
+	      st.st_mode);
+	CHECK(!utimensat(AT_FDCWD, "at", ts, 0) && !stat("at", &st) &&
+	      st.st_mtim.tv_nsec == 987654321 && st.st_atim.tv_sec == 1, "utimensat ns");
+	return "ok";
+}
+
+static const char *t_perm(void)
+{
+	pid_t pid;
+	int status;
+
+	CHECK(!put("rootfile", "r") && !chmod("rootfile", 0644) && !mkdir("sticky", 0755) &&
+	      !chmod("sticky", 01777) && !put("sticky/other", "o") && !chmod(".", 0777),
+	      "setup: %m");
+	pid = fork();
+	if (!pid) {
+		if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
+			_exit(10);
+		if (open("rootfile", O_WRONLY) >= 0 || errno != EACCES)
+			_exit(11);
+		if (!unlink("sticky/other") || errno != EPERM)
+			_exit(12);
+		if (put("mine", "m") || chmod("mine", 0600))
+			_exit(13);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && !WEXITSTATUS(status), "non-root checks failed at step %d",
+	      WEXITSTATUS(status));
+	return "ok";
+}
+
+static const char *t_copy(void)
+{
+	char b[16] = { 0 };
+	int in, o;
+	loff_t off = 0;
+
+	CHECK(!put("src", "0123456789"), "setup");
+	in = open("src", O_RDONLY);
+	o = open("dst", O_CREAT | O_RDWR, 0644);
+	CHECK(in >= 0 && o >= 0 && copy_file_range(in, &off, o, NULL, 10, 0) == 10,
+	      "copy_file_range: %m");
+	CHECK(lseek(in, 0, SEEK_SET) == 0 && sendfile(o, in, NULL, 10) == 10, "sendfile: %m");
+	close(in);
+	close(o);
+	CHECK(!get("dst", b, sizeof(b)) && !strncmp(b, "012345678901234", 15), "copied data %s", b);
+	return "ok";
+}
+
+static const char *t_direct(void)
+{
+	int fd = open("direct", O_CREAT | O_RDWR | O_DIRECT, 0644);
+
+	if (fd < 0)
+		FAIL("O_DIRECT refused (%s)", strerror(errno));
+	close(fd);
+	return "ok";
+}
+
+static const char *t_fallocate(void)
+{
+	int fd = open("fa", O_CREAT | O_RDWR, 0644);
+	struct stat st;
+
+	CHECK(fd >= 0, "open");
+	if (fallocate(fd, 0, 0, 65536))
+		FAIL("fallocate: %s", strerror(errno));
+	CHECK(!fstat(fd, &st) && st.st_size == 65536, "size after fallocate");
+	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096))
+		FAIL("punch hole: %s", strerror(errno));
+	close(fd);
+	return "ok";
+}
+
+static const struct {
+	const char *name;
+	const char *(*fn)(void);
+} checks[] = {
+	{ "rmdir-enotempty", t_rmdir }, { "rename", t_rename }, { "links", t_links },
+	{ "special-files", t_special }, { "o-tmpfile", t_tmpfile },
+	{ "unlink-open-file", t_unlink_open }, { "read-write-append", t_io },
+	{ "truncate", t_truncate }, { "seek-data-hole", t_seek_hole }, { "mmap", t_mmap },
+	{ "attrs", t_attrs }, { "permissions-non-root", t_perm },
+	{ "copy-file-range-sendfile", t_copy }, { "o-direct", t_direct },
+	{ "fallocate", t_fallocate },
+};
+
+int main(int argc, char **argv)
+{
+	char dir[4096];
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		return 2;
+	}
+	umask(022);
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", argv[1], checks[i].name);
+		if (mkdir(dir, 0777) || chmod(dir, 0777) || chdir(dir)) {
+			printf("RESULT %s setup: %s\n", checks[i].name, strerror(errno));
+			continue;
+		}
+		printf("RESULT %s %s\n", checks[i].name, checks[i].fn());
+		fflush(stdout);
+	}
+	return 0;
+}
