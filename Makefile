@@ -15,7 +15,7 @@ ST := tools/testing/selftests/khofs
 STAGES ?= 1
 BZIMAGE = $(shell scripts/kernel.sh env | sed -n 's/^BZIMAGE=//p')
 
-.PHONY: all setup build kernel selftests demo check vm-run lint patches clean-cache help bench
+.PHONY: all setup build kernel selftests demo check vm-run lint patches clean-cache help bench stress
 
 all: build
 
@@ -62,3 +62,9 @@ bench: build
 		$(ST)/vmtest.sh -k "$(BZIMAGE)" -s $(ST)/khofs_bench.sh -n 2 -t 900 \
 			-l "$${KHOFS_CACHE:-$$HOME/.cache/khofs}/vm/bench-$$1-$$2.log" | grep -E "RESULT|khofs:|vmtest:" || exit 1; \
 	done
+
+# Model-checked random I/O for STRESS_SECONDS per stage, across a kexec (not in CI).
+STRESS_SECONDS ?= 300
+stress: build
+	@KHOFS_APPEND="khofs.stress=$(STRESS_SECONDS)" $(ST)/vmtest.sh -k "$(BZIMAGE)" \
+		-s $(ST)/khofs_stress.sh -n 2 -t $$(( 2 * $(STRESS_SECONDS) + 300 ))
