@@ -367,6 +367,7 @@ impl<T: FileSystem> Tables<T> {
         splice_write: Some(bindings::iter_file_splice_write),
         llseek: Some(Self::llseek),
         get_unmapped_area: Some(bindings::thp_get_unmapped_area),
+        fallocate: Some(Self::fallocate),
         ..pin_init::zeroed()
     };
 
@@ -535,6 +536,97 @@ impl<T: FileSystem> Tables<T> {
             Ok(pos) => unsafe { bindings::vfs_setpos(file, pos, i64::MAX) },
             Err(e) => e.to_errno().into(),
         }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS as `file_operations::fallocate`, with the arguments it
+    /// documents (the VFS checked the range and holds write access to the superblock).
+    unsafe extern "C" fn fallocate(
+        file: *mut bindings::file,
+        mode: c_int,
+        offset: bindings::loff_t,
+        len: bindings::loff_t,
+    ) -> c_long {
+        let keep = bindings::FALLOC_FL_KEEP_SIZE as c_int;
+        let punch = bindings::FALLOC_FL_PUNCH_HOLE as c_int;
+        if mode & !(keep | punch) != 0 {
+            return -(bindings::EOPNOTSUPP as c_long);
+        }
+        let Some(end) = offset.checked_add(len).filter(|_| offset >= 0 && len > 0) else {
+            return EINVAL.to_errno() as c_long;
+        };
+        // SAFETY: An open file of ours has a valid inode; we hold its lock while changing
+        // its page cache and size.
+        let res = unsafe {
+            let inode = (*file).f_inode;
+            bindings::inode_lock(inode);
+            let res = if mode & punch != 0 {
+                // Holes read as zeros; partial folios at the edges are zeroed.
+                bindings::truncate_pagecache_range(inode, offset, end - 1);
+                Ok(())
+            } else {
+                Self::allocate(inode, offset, end, mode & keep != 0)
+            };
+            if res.is_ok() {
+                let now = bindings::inode_set_ctime_current(inode);
+                bindings::inode_set_mtime_to_ts(inode, now);
+            }
+            bindings::inode_unlock(inode);
+            res
+        };
+        match res {
+            Ok(()) => 0,
+            Err(e) => e.to_errno() as c_long,
+        }
+    }
+
+    /// Makes sure the page cache holds zeroed folios for `offset..end`, and extends the size
+    /// to `end` unless `keep_size`.
+    ///
+    /// # Safety
+    ///
+    /// `inode` must be a locked regular file of ours.
+    unsafe fn allocate(
+        inode: *mut bindings::inode,
+        offset: bindings::loff_t,
+        end: bindings::loff_t,
+        keep_size: bool,
+    ) -> Result {
+        let shift = crate::page::PAGE_SHIFT;
+        let mut index = (offset >> shift) as usize;
+        let last = ((end - 1) >> shift) as usize;
+        while index <= last {
+            let want = ((last - index + 1) << shift).min(1 << 21);
+            // SAFETY: Per the safety requirements the inode and its mapping are valid; the
+            // returned folio is locked and referenced, or an `ERR_PTR`.
+            unsafe {
+                let mapping = (*inode).i_mapping;
+                let folio = crate::error::from_err_ptr(bindings::__filemap_get_folio(
+                    mapping,
+                    index,
+                    bindings::FGP_WRITEBEGIN | bindings::fgf_set_order(want),
+                    bindings::mapping_gfp_mask(mapping),
+                ))?;
+                let size = bindings::folio_size(folio);
+                if !bindings::folio_test_uptodate(folio) {
+                    bindings::folio_zero_segments(folio, 0, size, size, size);
+                    bindings::folio_mark_uptodate(folio);
+                }
+                bindings::folio_mark_dirty(folio);
+                let next = ((bindings::folio_pos(folio) as usize + size) >> shift).max(index + 1);
+                bindings::folio_unlock(folio);
+                bindings::folio_put(folio);
+                index = next;
+            }
+        }
+        // SAFETY: As above; the inode is locked.
+        unsafe {
+            if !keep_size && end > bindings::i_size_read(inode) {
+                bindings::i_size_write(inode, end);
+            }
+        }
+        Ok(())
     }
 
     /// # Safety

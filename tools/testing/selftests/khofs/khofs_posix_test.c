@@ -272,14 +272,26 @@ static const char *t_direct(void)
 static const char *t_fallocate(void)
 {
 	int fd = open("fa", O_CREAT | O_RDWR, 0644);
+	char b[4096], ones[4096];
 	struct stat st;
 
 	CHECK(fd >= 0, "open");
 	if (fallocate(fd, 0, 0, 65536))
 		FAIL("fallocate: %s", strerror(errno));
 	CHECK(!fstat(fd, &st) && st.st_size == 65536, "size after fallocate");
-	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096))
+	CHECK(pread(fd, b, 4096, 8192) == 4096 && !b[0] && !b[4095], "allocated range not zero");
+	memset(ones, 1, sizeof(ones));
+	CHECK(pwrite(fd, ones, 4096, 4096) == 4096 && pwrite(fd, ones, 4096, 8192) == 4096,
+	      "write");
+	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 4096, 6000))
 		FAIL("punch hole: %s", strerror(errno));
+	CHECK(pread(fd, b, 4096, 4096) == 4096 && !b[0] && !b[4095], "punched page not zero");
+	CHECK(pread(fd, b, 4096, 8192) == 4096 && !b[1903] && b[1904] == 1,
+	      "partial punch: %d %d", b[1903], b[1904]);
+	CHECK(!fallocate(fd, FALLOC_FL_KEEP_SIZE, 65536, 4096) && !fstat(fd, &st) &&
+	      st.st_size == 65536, "KEEP_SIZE beyond EOF changed the size");
+	CHECK(fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, 0, 4096) &&
+	      (errno == EOPNOTSUPP || errno == EINVAL), "collapse range: %m");
 	close(fd);
 	return "ok";
 }
