@@ -248,6 +248,11 @@ fn record(m: &mut Manifest, inode: &Inode, preserved: &mut KVVec<ARef<Folio>>) -
     };
     if t == S_IFREG || t == S_IFLNK {
         inode.for_each_folio(|folio| {
+            // A clean folio was only read from a hole (zeros, never written): the hole
+            // stays a hole.
+            if !folio.is_dirty() {
+                return Ok(());
+            }
             preserved.reserve(1, GFP_KERNEL)?;
             m.folios.reserve(1, GFP_KERNEL)?;
             kho::preserve_folio(folio)?;

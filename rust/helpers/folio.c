@@ -118,3 +118,8 @@ __rust_helper void rust_helper_folio_zero_segments(struct folio *folio,
 {
 	folio_zero_segments(folio, start1, xend1, start2, xend2);
 }
+
+__rust_helper bool rust_helper_folio_test_dirty(const struct folio *folio)
+{
+	return folio_test_dirty(folio);
+}

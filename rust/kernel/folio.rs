@@ -115,6 +115,13 @@ impl Folio {
         (pos as u64) >> PAGE_SHIFT
     }
 
+    /// Returns whether the folio is dirty (holds data written since it was created).
+    #[inline]
+    pub fn is_dirty(&self) -> bool {
+        // SAFETY: By the type invariant the folio is valid.
+        unsafe { bindings::folio_test_dirty(self.as_ptr()) }
+    }
+
     /// Returns whether the folio contents are up to date.
     #[inline]
     pub fn is_uptodate(&self) -> bool {

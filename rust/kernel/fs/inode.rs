@@ -312,7 +312,8 @@ impl Inode {
         }
     }
 
-    /// Inserts `folio` into the inode's page cache at page index `index`, marked up to date.
+    /// Inserts `folio` into the inode's page cache at page index `index`, marked up to date
+    /// and dirty (its contents are file data, not a cached copy of anything).
     ///
     /// The folio must not be in any page cache or mapped anywhere, and its contents must be
     /// the file's data at that index. Fails with `EEXIST` if the range is occupied.
@@ -332,6 +333,7 @@ impl Inode {
         // SAFETY: The folio is locked and in the page cache; we own the lock.
         unsafe {
             bindings::folio_mark_uptodate(folio.as_ptr());
+            bindings::folio_mark_dirty(folio.as_ptr());
             bindings::folio_unlock(folio.as_ptr());
         }
         Ok(())

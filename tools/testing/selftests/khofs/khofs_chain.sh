@@ -24,4 +24,12 @@ else
 		cat $M/log
 	fi
 	echo "stage $1" >> $M/log
+	# The 64 MiB hole of sparse.bin was read (hashed): it must not come back as
+	# 16,384 zero folios.
+	folios=$(dmesg | sed -n 's/.*took over .* entries, \([0-9]*\) folios.*/\1/p' | tail -n1)
+	if [ -n "$folios" ] && [ "$folios" -lt 2000 ]; then
+		echo "ok 3 holes stay holes: $folios folios taken over"
+	else
+		echo "not ok 3 holes stay holes: ${folios:-?} folios taken over"
+	fi
 fi
