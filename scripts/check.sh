@@ -48,6 +48,21 @@ tap_results() {
 		}' "$1"
 }
 
+# A handover FDT dumped by a stage script (between @@fdt-begin/@@fdt-end) must
+# decode with the host's dtc and carry the khofs compatible string.
+dtc_result() {
+	grep -q '^@@fdt-begin' "$1" || return 0
+	local dts
+	dts=$(sed -n '/^@@fdt-begin/,/^@@fdt-end/p' "$1" | grep -E '^( [0-9a-f]{2})+$' |
+		python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read()))' |
+		dtc -q -I dtb -O dts - 2>&1)
+	if grep -q 'compatible = "khofs-v1"' <<<"$dts" && grep -q 'tables = ' <<<"$dts"; then
+		echo "PASS host dtc decodes the handover FDT from debugfs"
+	else
+		echo "FAIL host dtc decodes the handover FDT from debugfs: ${dts:0:200}"
+	fi
+}
+
 run_vm() { # name script stages
 	local name=$1 script=$2 stages=$3 log=$LOGDIR/$1.log t0=$SECONDS
 	echo "== $name ($stages stage(s))"
@@ -63,7 +78,7 @@ run_vm() { # name script stages
 		SKIP) skip "$what" ;;
 		*) fail "$what" ;;
 		esac
-	done < <(kunit_results "$log"; tap_results "$log")
+	done < <(kunit_results "$log"; tap_results "$log"; dtc_result "$log")
 }
 
 t0=$SECONDS

@@ -35,6 +35,10 @@ if [ "$1" = 1 ]; then
 	fsfreeze --freeze $M
 	t '[ "$(od -An -tx1 -N4 /sys/kernel/debug/kho/out/sub_fdts/khofs-none | tr -d " ")" = d00dfeed ]' \
 		"the handover FDT is in debugfs (kho/out/sub_fdts/khofs-none)"
+	# For the host to decode with dtc (scripts/check.sh).
+	echo "@@fdt-begin khofs-none"
+	od -An -tx1 -v /sys/kernel/debug/kho/out/sub_fdts/khofs-none
+	echo "@@fdt-end"
 	fsfreeze --unfreeze $M
 
 	# A file open and mapped (MAP_SHARED, written) at kexec time.
