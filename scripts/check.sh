@@ -65,9 +65,24 @@ dtc_result() {
 
 run_vm() { # name script stages
 	local name=$1 script=$2 stages=$3 log=$LOGDIR/$1.log t0=$SECONDS
+	local note="" try
 	echo "== $name ($stages stage(s))"
-	if "$ST/vmtest.sh" -k "$BZIMAGE" -s "$script" -n "$stages" -l "$log" >"$LOGDIR/$name.out" 2>&1; then
-		pass "vm $name: all $stages stages ran, no panic/oops/warning ($((SECONDS - t0)) s)"
+	for try in 1 2; do
+		"$ST/vmtest.sh" -k "$BZIMAGE" -s "$script" -n "$stages" -l "$log" >"$LOGDIR/$name.out" 2>&1 &&
+			break
+		# Under TCG a kexec occasionally hangs the guest: retry once, but only a bare
+		# timeout (no stage failed, no kernel problem reported).
+		if [ $try = 1 ] && grep -q "vmtest: timeout" "$LOGDIR/$name.out" &&
+			! grep -q "rc=[1-9]\|kernel problem\|kexec failed" "$LOGDIR/$name.out"; then
+			note=" (retried once after a guest timeout)"
+			echo "   timeout, retrying once"
+			continue
+		fi
+		false
+		break
+	done
+	if [ $? -eq 0 ] && grep -q "^vmtest: passed" "$LOGDIR/$name.out"; then
+		pass "vm $name: all $stages stages ran, no panic/oops/warning ($((SECONDS - t0)) s)$note"
 	else
 		fail "vm $name: $(grep '^vmtest:' "$LOGDIR/$name.out" | grep -v 'vmtest: [a-z_]*\.sh,' | tr '\n' ' ')"
 		tail -n 30 "$LOGDIR/$name.out" | sed 's/^/    | /'
