@@ -22,6 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kselftest.h"
+
 static char out[256];
 
 #define FAIL(...) do { snprintf(out, sizeof(out), __VA_ARGS__); return out; } while (0)
@@ -129,7 +131,8 @@ static const char *t_io(void)
 
 	CHECK(fd >= 0 && write(fd, "hello", 5) == 5 && pwrite(fd, "X", 1, 0) == 1,
 	      "append/pwrite: %m");
-	CHECK(pread(fd, b, 6, 0) == 6 && !memcmp(b, "helloX", 6), "O_APPEND pwrite lands at end: %s", b);
+	CHECK(pread(fd, b, 6, 0) == 6 && !memcmp(b, "helloX", 6),
+	      "O_APPEND pwrite lands at end: %s", b);
 	CHECK(lseek(fd, 0, SEEK_SET) == 0 && readv(fd, iov, 2) == 5 && !memcmp(b, "hello", 5),
 	      "readv");
 	CHECK(!fsync(fd) && !fdatasync(fd), "fsync: %m");
@@ -178,7 +181,7 @@ static const char *t_mmap(void)
 {
 	int fd = open("m", O_CREAT | O_RDWR, 0644);
 	char *p, *q, b[8] = { 0 };
-	volatile int bus = 0;
+	int bus;
 
 	CHECK(fd >= 0 && !ftruncate(fd, 4096), "setup");
 	p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -190,10 +193,9 @@ static const char *t_mmap(void)
 	q[0] = 'P';
 	CHECK(pread(fd, b, 1, 0) == 1 && b[0] == 'W', "MAP_PRIVATE store leaked");
 	signal(SIGBUS, on_bus);
-	if (!sigsetjmp(jb, 1))
+	bus = sigsetjmp(jb, 1);
+	if (!bus)
 		p[4096] = 1;
-	else
-		bus = 1;
 	CHECK(bus, "no SIGBUS past EOF");
 	CHECK(!msync(p, 4096, MS_SYNC), "msync: %m");
 	munmap(p, 8192);
@@ -318,7 +320,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	umask(022);
-	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
 		snprintf(dir, sizeof(dir), "%s/%s", argv[1], checks[i].name);
 		if (mkdir(dir, 0777) || chmod(dir, 0777) || chdir(dir)) {
 			printf("RESULT %s setup: %s\n", checks[i].name, strerror(errno));

@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: name too long\n", argv[0]);
 		return 2;
 	}
-	strcpy(arg.name, argv[2]);
+	snprintf(arg.name, sizeof(arg.name), "%s", argv[2]);
 	fd = open("/dev/khofs", O_RDWR | O_CLOEXEC);
 	if (fd < 0 || ioctl(fd, KHOFS_IOC_DISCARD, &arg)) {
 		fprintf(stderr, "%s: discard %s: %s\n", argv[0], argv[2], strerror(errno));
