@@ -359,8 +359,9 @@ impl<T: FileSystem> Tables<T> {
     };
 
     const REG_FOPS: bindings::file_operations = bindings::file_operations {
-        read_iter: Some(bindings::generic_file_read_iter),
-        write_iter: Some(bindings::generic_file_write_iter),
+        open: Some(Self::open),
+        read_iter: Some(Self::read_iter),
+        write_iter: Some(Self::write_iter),
         mmap_prepare: Some(bindings::generic_file_mmap_prepare),
         fsync: Some(bindings::noop_fsync),
         splice_read: Some(bindings::filemap_splice_read),
@@ -513,6 +514,49 @@ impl<T: FileSystem> Tables<T> {
         crate::error::to_result(ret)
             .map(|()| core::ptr::null_mut())
             .unwrap_or_else(|e| e.to_ptr())
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS as `file_operations::open`, with the arguments it documents.
+    unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+        // SAFETY: The VFS passes a file being opened. Like tmpfs, accept `O_DIRECT`: the page
+        // cache is the storage, so direct I/O is the same as buffered I/O.
+        unsafe {
+            (*file).f_mode |= bindings::FMODE_CAN_ODIRECT;
+            bindings::generic_file_open(inode, file)
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS as `file_operations::read_iter`, with the arguments it
+    /// documents.
+    unsafe extern "C" fn read_iter(
+        iocb: *mut bindings::kiocb,
+        to: *mut bindings::iov_iter,
+    ) -> isize {
+        // SAFETY: The VFS passes a valid kiocb and iterator; `O_DIRECT` reads are served from
+        // the page cache (there is no `direct_IO`).
+        unsafe {
+            (*iocb).ki_flags &= !(bindings::IOCB_DIRECT as c_int);
+            bindings::generic_file_read_iter(iocb, to)
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS as `file_operations::write_iter`, with the arguments it
+    /// documents.
+    unsafe extern "C" fn write_iter(
+        iocb: *mut bindings::kiocb,
+        from: *mut bindings::iov_iter,
+    ) -> isize {
+        // SAFETY: As in `read_iter`.
+        unsafe {
+            (*iocb).ki_flags &= !(bindings::IOCB_DIRECT as c_int);
+            bindings::generic_file_write_iter(iocb, from)
+        }
     }
 
     /// # Safety

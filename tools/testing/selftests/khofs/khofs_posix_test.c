@@ -263,10 +263,15 @@ static const char *t_copy(void)
 
 static const char *t_direct(void)
 {
+	static char buf[4096] __attribute__((aligned(4096)));
 	int fd = open("direct", O_CREAT | O_RDWR | O_DIRECT, 0644);
 
 	if (fd < 0)
 		FAIL("O_DIRECT refused (%s)", strerror(errno));
+	memset(buf, 'd', sizeof(buf));
+	CHECK(pwrite(fd, buf, 4096, 0) == 4096, "O_DIRECT write: %m");
+	memset(buf, 0, sizeof(buf));
+	CHECK(pread(fd, buf, 4096, 0) == 4096 && buf[4095] == 'd', "O_DIRECT read: %m");
 	close(fd);
 	return "ok";
 }
