@@ -93,6 +93,10 @@ sync_overlay() {
 		[ -d "$REPO/$d" ] || continue
 		rsync -r --checksum --no-times --exclude='*.o' "$REPO/$d"/ "$SRC/$d"/
 	done
+	# Directories that are wholly ours: drop files removed from the repo.
+	for d in fs/khofs tools/testing/selftests/khofs; do
+		rsync -r --checksum --no-times --delete "$REPO/$d"/ "$SRC/$d"/
+	done
 }
 
 do_config() {
