@@ -7,6 +7,7 @@
  * same VM and compares: tmpfs is the oracle.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -303,6 +304,46 @@ static const char *t_fallocate(void)
 	return "ok";
 }
 
+static const char *t_readdir(void)
+{
+	char name[64];
+	pid_t pid;
+	int bad = 0;
+
+	for (int i = 0; i < 200; i++) {
+		snprintf(name, sizeof(name), "stable%03d", i);
+		CHECK(!put(name, "s"), "setup: %m");
+	}
+	pid = fork();
+	if (!pid) {		/* churn: create and remove other entries */
+		for (int i = 0;; i++) {
+			snprintf(name, sizeof(name), "churn%d", i % 50);
+			if (put(name, "c") || unlink(name))
+				_exit(1);
+		}
+	}
+	for (int pass = 0; pass < 50 && !bad; pass++) {
+		char seen[200] = { 0 };
+		struct dirent *e;
+		DIR *d = opendir(".");
+
+		while (d && (e = readdir(d))) {
+			int n;
+
+			if (sscanf(e->d_name, "stable%d", &n) == 1 && n >= 0 && n < 200)
+				bad |= seen[n]++;
+		}
+		if (d)
+			closedir(d);
+		for (int i = 0; i < 200; i++)
+			bad |= !seen[i];
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	CHECK(!bad, "a stable entry was missed or seen twice during concurrent changes");
+	return "ok";
+}
+
 static const struct {
 	const char *name;
 	const char *(*fn)(void);
@@ -313,7 +354,7 @@ static const struct {
 	{ "truncate", t_truncate }, { "seek-data-hole", t_seek_hole }, { "mmap", t_mmap },
 	{ "attrs", t_attrs }, { "permissions-non-root", t_perm },
 	{ "copy-file-range-sendfile", t_copy }, { "o-direct", t_direct },
-	{ "fallocate", t_fallocate },
+	{ "fallocate", t_fallocate }, { "readdir-under-concurrent-changes", t_readdir },
 };
 
 int main(int argc, char **argv)
