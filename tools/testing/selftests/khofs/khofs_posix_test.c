@@ -25,6 +25,10 @@
 
 #include "kselftest.h"
 
+#ifndef __aligned
+#define __aligned(x) __attribute__((aligned(x)))
+#endif
+
 static char out[256];
 
 #define FAIL(...) do { snprintf(out, sizeof(out), __VA_ARGS__); return out; } while (0)
@@ -264,7 +268,7 @@ static const char *t_copy(void)
 
 static const char *t_direct(void)
 {
-	static char buf[4096] __attribute__((aligned(4096)));
+	static char buf[4096] __aligned(4096);
 	int fd = open("direct", O_CREAT | O_RDWR | O_DIRECT, 0644);
 
 	if (fd < 0)
