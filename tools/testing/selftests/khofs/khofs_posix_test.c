@@ -25,10 +25,6 @@
 
 #include "kselftest.h"
 
-#ifndef __aligned
-#define __aligned(x) __attribute__((aligned(x)))
-#endif
-
 static char out[256];
 
 #define FAIL(...) do { snprintf(out, sizeof(out), __VA_ARGS__); return out; } while (0)
@@ -268,15 +264,17 @@ static const char *t_copy(void)
 
 static const char *t_direct(void)
 {
-	static char buf[4096] __aligned(4096);
 	int fd = open("direct", O_CREAT | O_RDWR | O_DIRECT, 0644);
+	char *buf;
 
 	if (fd < 0)
 		FAIL("O_DIRECT refused (%s)", strerror(errno));
-	memset(buf, 'd', sizeof(buf));
+	CHECK(!posix_memalign((void **)&buf, 4096, 4096), "posix_memalign");
+	memset(buf, 'd', 4096);
 	CHECK(pwrite(fd, buf, 4096, 0) == 4096, "O_DIRECT write: %m");
-	memset(buf, 0, sizeof(buf));
+	memset(buf, 0, 4096);
 	CHECK(pread(fd, buf, 4096, 0) == 4096 && buf[4095] == 'd', "O_DIRECT read: %m");
+	free(buf);
 	close(fd);
 	return "ok";
 }
