@@ -13,7 +13,7 @@ use crate::{
     sync::aref::{ARef, AlwaysRefCounted},
     types::Opaque,
 };
-use core::{mem::MaybeUninit, ptr::NonNull};
+use core::{mem::MaybeUninit, ops::ControlFlow, ptr::NonNull};
 
 /// The file type bits of a mode (`S_IFMT`).
 pub const S_IFMT: u32 = bindings::S_IFMT;
@@ -212,11 +212,25 @@ impl Inode {
     ///
     /// Each folio is referenced while `f` runs. Stops at the first error from `f`.
     pub fn for_each_folio(&self, mut f: impl FnMut(&Folio) -> Result) -> Result {
+        self.walk_folios(0, |folio| {
+            f(folio).map(|()| ControlFlow::<()>::Continue(()))
+        })?;
+        Ok(())
+    }
+
+    /// Calls `f` on the folios of the page cache from page index `start` on, in index order,
+    /// until it breaks with a value (returned) or fails. Each folio is referenced while `f`
+    /// runs.
+    fn walk_folios<T>(
+        &self,
+        start: usize,
+        mut f: impl FnMut(&Folio) -> Result<ControlFlow<T>>,
+    ) -> Result<Option<T>> {
         let mut batch = MaybeUninit::<bindings::folio_batch>::uninit();
         // SAFETY: `batch` is valid for writes; `folio_batch_init` initialises it.
         unsafe { bindings::folio_batch_init(batch.as_mut_ptr()) };
         let batch = batch.as_mut_ptr();
-        let mut start: usize = 0;
+        let mut start = start;
         loop {
             // SAFETY: The inode is valid (type invariant) and so is its mapping; `batch` is an
             // initialised, empty batch. The function takes a reference on each folio returned.
@@ -229,24 +243,26 @@ impl Inode {
                 )
             };
             if n == 0 {
-                return Ok(());
+                return Ok(None);
             }
-            let mut res = Ok(());
+            let mut res = Ok(ControlFlow::Continue(()));
             for i in 0..n as usize {
                 // SAFETY: The first `n` entries of the batch are referenced folios.
                 let folio = unsafe { Folio::from_raw((*batch).folios[i]) };
                 res = f(folio);
-                if res.is_err() {
+                if !matches!(res, Ok(ControlFlow::Continue(()))) {
                     break;
                 }
             }
             // SAFETY: Releases the references taken by `filemap_get_folios` and empties the
             // batch for the next round.
             unsafe { bindings::folio_batch_release(batch) };
-            res?;
+            if let ControlFlow::Break(v) = res? {
+                return Ok(Some(v));
+            }
             if start == 0 {
                 // The index wrapped around: we reached the end of the address space.
-                return Ok(());
+                return Ok(None);
             }
         }
     }
@@ -261,54 +277,24 @@ impl Inode {
         }
         let shift = crate::page::PAGE_SHIFT;
         let mut pos = offset;
-        let mut batch = MaybeUninit::<bindings::folio_batch>::uninit();
-        // SAFETY: `batch` is valid for writes; `folio_batch_init` initialises it.
-        unsafe { bindings::folio_batch_init(batch.as_mut_ptr()) };
-        let batch = batch.as_mut_ptr();
-        let mut start = (offset >> shift) as usize;
-        loop {
-            // SAFETY: As in `for_each_folio`.
-            let n = unsafe {
-                bindings::filemap_get_folios(
-                    (*self.as_ptr()).i_mapping,
-                    &mut start,
-                    usize::MAX,
-                    batch,
-                )
-            };
-            let mut found = None;
-            for i in 0..n as usize {
-                // SAFETY: The first `n` entries of the batch are referenced folios.
-                let folio = unsafe { Folio::from_raw((*batch).folios[i]) };
-                let fstart = (folio.index() << shift) as i64;
-                let fend = fstart + folio.size() as i64;
-                if data {
-                    found = Some(pos.max(fstart));
-                    break;
-                }
-                if fstart > pos {
-                    found = Some(pos);
-                    break;
-                }
-                pos = pos.max(fend);
+        let found = self.walk_folios((offset >> shift) as usize, |folio| {
+            let fstart = (folio.index() << shift) as i64;
+            let fend = fstart + folio.size() as i64;
+            if data {
+                return Ok(ControlFlow::Break(pos.max(fstart)));
             }
-            // SAFETY: Releases the references taken by `filemap_get_folios`.
-            unsafe { bindings::folio_batch_release(batch) };
-            if let Some(p) = found {
-                return if p >= size {
-                    if data {
-                        Err(ENXIO)
-                    } else {
-                        Ok(size)
-                    }
-                } else {
-                    Ok(p)
-                };
+            if fstart > pos {
+                return Ok(ControlFlow::Break(pos));
             }
-            if n == 0 || start == 0 {
-                // No more folios: everything from `pos` on is a hole.
-                return if data { Err(ENXIO) } else { Ok(pos.min(size)) };
-            }
+            pos = pos.max(fend);
+            Ok(ControlFlow::Continue(()))
+        })?;
+        match found {
+            Some(p) if p < size => Ok(p),
+            Some(_) if !data => Ok(size),
+            // No more folios: everything from `pos` on is a hole.
+            None if !data => Ok(pos.min(size)),
+            _ => Err(ENXIO),
         }
     }
 

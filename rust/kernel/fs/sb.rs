@@ -178,13 +178,7 @@ impl<T: FileSystem> NewSuperBlock<T> {
             return Err(EINVAL);
         }
         // SAFETY: By the type invariant the superblock is valid.
-        let inode = unsafe { bindings::new_inode(self.0.get()) };
-        if inode.is_null() {
-            return Err(ENOMEM);
-        }
-        // SAFETY: `new_inode` returned an inode with one reference that we now own.
-        let inode: ARef<Inode> =
-            unsafe { ARef::from_raw(core::ptr::NonNull::new_unchecked(inode.cast())) };
+        let inode = unsafe { alloc_inode(self.0.get()) }.ok_or(ENOMEM)?;
         let p = inode.as_ptr();
         // SAFETY: The inode is new and not yet visible to anyone else.
         unsafe {
@@ -312,6 +306,18 @@ fn pinned_aops() -> *const bindings::address_space_operations {
     }
 }
 
+/// Allocates a new inode of `sb` (`new_inode`), or `None` if out of memory.
+///
+/// # Safety
+///
+/// `sb` must be a valid superblock.
+unsafe fn alloc_inode(sb: *mut bindings::super_block) -> Option<ARef<Inode>> {
+    // SAFETY: Per the safety requirements `sb` is valid.
+    let inode = core::ptr::NonNull::new(unsafe { bindings::new_inode(sb) })?;
+    // SAFETY: `new_inode` returned an inode with one reference that we now own.
+    Some(unsafe { ARef::from_raw(inode.cast()) })
+}
+
 struct Tables<T>(PhantomData<T>);
 
 impl<T: FileSystem> Tables<T> {
@@ -420,14 +426,8 @@ impl<T: FileSystem> Tables<T> {
         mode: bindings::umode_t,
         dev: bindings::dev_t,
     ) -> Result<ARef<Inode>> {
-        // SAFETY: `dir` is valid, so is its superblock.
-        let inode = unsafe { bindings::new_inode((*dir).i_sb) };
-        if inode.is_null() {
-            return Err(ENOSPC);
-        }
-        // SAFETY: We own the only reference to the new inode.
-        let inode: ARef<Inode> =
-            unsafe { ARef::from_raw(core::ptr::NonNull::new_unchecked(inode.cast())) };
+        // SAFETY: `dir` is valid, so is its superblock. Like ramfs, report `ENOSPC`.
+        let inode = unsafe { alloc_inode((*dir).i_sb) }.ok_or(ENOSPC)?;
         let p = inode.as_ptr();
         // SAFETY: The superblock finished `fill_super` (the VFS calls directory operations
         // only then), so `s_fs_info` holds our data until `kill_sb`.
