@@ -74,7 +74,7 @@ fn discard(name: &[u8]) -> Result {
     // Without the lock: if nothing else keeps the superblock, this tears it down.
     drop(pin);
     if pending {
-        if let Some(m) = restore::fetch(&node)? {
+        if let Some((m, _)) = restore::fetch(&node)? {
             restore::discard_all(&m);
             pr_info!(
                 "{text}: discarded the handover from the previous kernel ({} folios freed)\n",

@@ -210,13 +210,14 @@ impl Manifest {
     /// `fetch` returns the concatenated tables given the validated list of (physical address,
     /// length) chunks that hold them.
     ///
-    /// Returns `EINVAL` for anything malformed, inconsistent or unsafe to use, and
-    /// `EPROTONOSUPPORT` for a different ABI version. On error, `why` names the problem.
+    /// Returns the manifest with the [`Index`] built to validate it, `EINVAL` for anything
+    /// malformed, inconsistent or unsafe to use, and `EPROTONOSUPPORT` for a different ABI
+    /// version. On error, `why` names the problem.
     pub(crate) fn decode(
         blob: &[u8],
         fetch: impl FnOnce(&[(u64, u64)]) -> Result<KVVec<u8>>,
         why: &mut &'static str,
-    ) -> Result<Self> {
+    ) -> Result<(Self, Index)> {
         let bad = |why_slot: &mut &'static str, w: &'static str| {
             *why_slot = w;
             EINVAL
@@ -348,30 +349,19 @@ impl Manifest {
             )?;
         }
         m.names.extend_from_slice(names, GFP_KERNEL)?;
-        m.validate().map_err(|w| bad(why, w))?;
-        Ok(m)
+        let index = m.validate().map_err(|w| bad(why, w))?;
+        Ok((m, index))
     }
 
-    /// Checks every record and the consistency of the whole tree.
-    fn validate(&self) -> core::result::Result<(), &'static str> {
+    /// Checks every record and the consistency of the whole tree; returns the index built
+    /// for it.
+    fn validate(&self) -> core::result::Result<Index, &'static str> {
         // Inode numbers: unique, non-zero, below `next_ino`; root is a directory.
-        let mut by_ino: KVVec<(u64, usize)> =
-            KVVec::with_capacity(self.inodes.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
-        for (n, i) in self.inodes.iter().enumerate() {
-            by_ino
-                .push((i.ino, n), GFP_KERNEL)
-                .map_err(|_| "out of memory")?;
-        }
-        by_ino.sort_unstable();
-        if by_ino.windows(2).any(|w| w[0].0 == w[1].0) {
+        let index = Index::new(self).map_err(|_| "out of memory")?;
+        if index.by_ino.windows(2).any(|w| w[0].0 == w[1].0) {
             return Err("duplicate inode number");
         }
-        let find = |ino: u64| {
-            by_ino
-                .binary_search_by_key(&ino, |e| e.0)
-                .ok()
-                .map(|k| by_ino[k].1)
-        };
+        let find = |ino: u64| index.find(ino);
         let root = find(self.root).ok_or("root inode missing")?;
         if self.inodes[root].mode & S_IFMT != S_IFDIR {
             return Err("root is not a directory");
@@ -460,24 +450,15 @@ impl Manifest {
                 return Err("link count mismatch");
             }
         }
-        self.check_tree(root, &find)
+        self.check_tree(root, &index)?;
+        Ok(index)
     }
 
     /// Every directory but the root has exactly one entry (checked via link counts); walk
     /// from the root to prove all inodes are reachable (no cycles) within `MAX_DEPTH`.
-    fn check_tree(
-        &self,
-        root: usize,
-        find: &dyn Fn(u64) -> Option<usize>,
-    ) -> core::result::Result<(), &'static str> {
+    fn check_tree(&self, root: usize, index: &Index) -> core::result::Result<(), &'static str> {
         let oom = |_| "out of memory";
         let mut seen = KVVec::from_elem(false, self.inodes.len(), GFP_KERNEL).map_err(oom)?;
-        let mut order: KVVec<usize> =
-            KVVec::with_capacity(self.dirents.len(), GFP_KERNEL).map_err(oom)?;
-        for (k, _) in self.dirents.iter().enumerate() {
-            let _ = order.push_within_capacity(k);
-        }
-        order.sort_unstable_by_key(|&k| self.dirents[k].parent);
         // Breadth-first, level by level.
         let mut level: KVVec<usize> = KVVec::new();
         level.push(root, GFP_KERNEL).map_err(oom)?;
@@ -491,13 +472,8 @@ impl Manifest {
             }
             let mut next = KVVec::new();
             for &dir in level.iter() {
-                let ino = self.inodes[dir].ino;
-                let start = order.partition_point(|&k| self.dirents[k].parent < ino);
-                for &k in order[start..]
-                    .iter()
-                    .take_while(|&&k| self.dirents[k].parent == ino)
-                {
-                    let c = find(self.dirents[k].ino).ok_or("entry for unknown inode")?;
+                for d in index.children(self, self.inodes[dir].ino) {
+                    let c = index.find(d.ino).ok_or("entry for unknown inode")?;
                     if seen[c] {
                         continue;
                     }
@@ -567,6 +543,53 @@ impl Manifest {
             next_free = r.index + span;
         }
         Ok(())
+    }
+}
+
+/// Lookups over a [`Manifest`]: inode numbers to positions in `inodes`, and directory
+/// entries grouped by parent. Built once, when the manifest is validated, and used again to
+/// restore it.
+pub(crate) struct Index {
+    /// `(ino, position)`, sorted.
+    by_ino: KVVec<(u64, usize)>,
+    /// Positions in `dirents`, sorted by parent.
+    by_parent: KVVec<usize>,
+}
+
+impl Index {
+    fn new(m: &Manifest) -> Result<Self> {
+        let mut by_ino = KVVec::with_capacity(m.inodes.len(), GFP_KERNEL)?;
+        for (n, i) in m.inodes.iter().enumerate() {
+            by_ino.push((i.ino, n), GFP_KERNEL)?;
+        }
+        by_ino.sort_unstable();
+        let mut by_parent = KVVec::with_capacity(m.dirents.len(), GFP_KERNEL)?;
+        for k in 0..m.dirents.len() {
+            by_parent.push(k, GFP_KERNEL)?;
+        }
+        by_parent.sort_unstable_by_key(|&k| m.dirents[k].parent);
+        Ok(Self { by_ino, by_parent })
+    }
+
+    /// Returns the position in `inodes` of inode number `ino`.
+    pub(crate) fn find(&self, ino: u64) -> Option<usize> {
+        let k = self.by_ino.binary_search_by_key(&ino, |e| e.0).ok()?;
+        Some(self.by_ino[k].1)
+    }
+
+    /// Returns the entries of directory `dir` (an inode number) in `m`.
+    pub(crate) fn children<'a>(
+        &'a self,
+        m: &'a Manifest,
+        dir: u64,
+    ) -> impl Iterator<Item = &'a DirentRec> + 'a {
+        let start = self
+            .by_parent
+            .partition_point(|&k| m.dirents[k].parent < dir);
+        self.by_parent[start..]
+            .iter()
+            .map(|&k| &m.dirents[k])
+            .take_while(move |d| d.parent == dir)
     }
 }
 
@@ -719,7 +742,7 @@ mod tests {
             v.extend_from_slice(tables, GFP_KERNEL)?;
             Ok(v)
         };
-        Manifest::decode(fdt, fetch, &mut why)
+        Manifest::decode(fdt, fetch, &mut why).map(|(m, _)| m)
     }
 
     #[test]

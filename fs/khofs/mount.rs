@@ -121,7 +121,7 @@ impl FileSystem for KhoFs {
         };
         drop(state);
         let (root, next_ino) = match incoming {
-            Some(m) => restore::build_tree(sb, &m)?,
+            Some((m, index)) => restore::build_tree(sb, &m, &index)?,
             None => {
                 let attrs = Attrs {
                     mode: S_IFDIR | 0o755,

@@ -3,7 +3,7 @@
 //! The incoming side of the handover: recreate the previous kernel's tree at first mount.
 
 use crate::{
-    handover::{InodeRec, Manifest},
+    handover::{Index, InodeRec, Manifest},
     mount::KhoFs,
 };
 use kernel::{
@@ -22,7 +22,7 @@ use kernel::{
 ///
 /// Returns `None` if there is none. A handover that fails validation is refused as a whole
 /// with one `pr_err` and an errno, before any of its memory is touched.
-pub(crate) fn fetch(node: &CStr) -> Result<Option<Manifest>> {
+pub(crate) fn fetch(node: &CStr) -> Result<Option<(Manifest, Index)>> {
     let incoming = match kho::Incoming::retrieve(node) {
         Ok(i) => i,
         Err(e) if e == ENOENT => return Ok(None),
@@ -48,25 +48,26 @@ pub(crate) fn fetch(node: &CStr) -> Result<Option<Manifest>> {
     let decoded = Manifest::decode(incoming.as_slice(), fetch, &mut why);
     // The manifest is a copy; the blob is no longer needed either way.
     incoming.free();
-    let m = decoded.inspect_err(|e| {
+    let decoded = decoded.inspect_err(|e| {
         pr_err!("refusing handover from previous kernel: {why} ({e:?})\n");
     })?;
-    Ok(Some(m))
+    Ok(Some(decoded))
 }
 
-/// Recreates the tree described by the validated manifest `m` in `sb`, putting the
-/// preserved folios back into the page caches, and returns the root and the next inode
-/// number.
+/// Recreates the tree described by the validated manifest `m` (with its `index`) in `sb`,
+/// putting the preserved folios back into the page caches, and returns the root and the
+/// next inode number.
 pub(crate) fn build_tree<'a>(
     sb: &'a NewSuperBlock<KhoFs>,
     m: &Manifest,
+    index: &Index,
 ) -> Result<(&'a Dentry, u64)> {
     // First every inode with its data; on failure, free the folios not yet restored.
-    let mut inodes: KVVec<Option<ARef<Inode>>> = KVVec::with_capacity(m.inodes.len(), GFP_KERNEL)?;
+    let mut inodes: KVVec<ARef<Inode>> = KVVec::with_capacity(m.inodes.len(), GFP_KERNEL)?;
     let mut folios = 0usize;
     for (n, rec) in m.inodes.iter().enumerate() {
         match restore_inode(sb, m, rec) {
-            Ok(inode) => inodes.push(Some(inode), GFP_KERNEL)?,
+            Ok(inode) => inodes.push(inode, GFP_KERNEL)?,
             Err((e, done)) => {
                 pr_err!(
                     "handover: cannot restore inode {} ({} of {}): {e:?}; mount refused\n",
@@ -81,40 +82,20 @@ pub(crate) fn build_tree<'a>(
         folios += rec.folio_count as usize;
     }
 
-    let mut by_ino: KVVec<(u64, usize)> = KVVec::with_capacity(m.inodes.len(), GFP_KERNEL)?;
-    for (n, rec) in m.inodes.iter().enumerate() {
-        by_ino.push((rec.ino, n), GFP_KERNEL)?;
-    }
-    by_ino.sort_unstable();
-    let find = |ino: u64| {
-        by_ino
-            .binary_search_by_key(&ino, |e| e.0)
-            .map(|k| by_ino[k].1)
-            .map_err(|_| EINVAL)
-    };
-    let mut order: KVVec<usize> = KVVec::with_capacity(m.dirents.len(), GFP_KERNEL)?;
-    for k in 0..m.dirents.len() {
-        order.push(k, GFP_KERNEL)?;
-    }
-    order.sort_unstable_by_key(|&k| m.dirents[k].parent);
+    let find = |ino: u64| index.find(ino).ok_or(EINVAL);
 
     // Then the namespace, directory by directory from the root. `inodes` keeps a
     // reference to each inode until the end, for its hard links.
     let mut linked = KVVec::from_elem(false, m.inodes.len(), GFP_KERNEL)?;
     let r = find(m.root)?;
-    let root = sb.set_root(inodes[r].clone().ok_or(EINVAL)?)?;
+    let root = sb.set_root(inodes[r].clone())?;
     linked[r] = true;
     let mut dirs: KVVec<(&Dentry, u64)> = KVVec::new();
     dirs.push((root, m.root), GFP_KERNEL)?;
     while let Some((dir, dir_ino)) = dirs.pop() {
-        let start = order.partition_point(|&k| m.dirents[k].parent < dir_ino);
-        for &k in order[start..]
-            .iter()
-            .take_while(|&&k| m.dirents[k].parent == dir_ino)
-        {
-            let d = &m.dirents[k];
+        for d in index.children(m, dir_ino) {
             let c = find(d.ino)?;
-            let inode = inodes[c].as_ref().ok_or(EINVAL)?;
+            let inode = &inodes[c];
             if linked[c] {
                 dir.add_hard_link(m.name(d), inode)?;
                 continue;
@@ -179,7 +160,5 @@ fn discard(m: &Manifest, rest: &[InodeRec], skip: usize) {
 
 /// Frees every data folio of a validated manifest that will not be restored.
 pub(crate) fn discard_all(m: &Manifest) {
-    for r in m.folios.iter() {
-        drop(kho::restore_folio(r.phys));
-    }
+    discard(m, &m.inodes, 0);
 }

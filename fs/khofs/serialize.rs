@@ -33,9 +33,14 @@ pub(crate) struct Published {
 
 impl Drop for Published {
     fn drop(&mut self) {
-        for f in self.preserved.iter() {
-            kho::unpreserve_folio(f);
-        }
+        unpreserve_all(&self.preserved);
+    }
+}
+
+/// Undoes [`kho::preserve_folio`] for each of `folios`.
+fn unpreserve_all(folios: &[ARef<Folio>]) {
+    for f in folios {
+        kho::unpreserve_folio(f);
     }
 }
 
@@ -70,9 +75,7 @@ pub(crate) fn prepare(inst: &Instance) -> Result {
             Ok(())
         }
         Err(e) => {
-            for f in preserved.iter() {
-                kho::unpreserve_folio(f);
-            }
+            unpreserve_all(&preserved);
             pr_err!(
                 "{}: cannot prepare handover: {e:?}\n",
                 inst.node.to_str().unwrap_or("?")
