@@ -88,13 +88,15 @@ apply_patches() {
 # Copy the overlay by content: unchanged files keep their mtime, so Kbuild
 # rebuilds only what really changed.
 sync_overlay() {
-	local d
+	# Directories that are wholly ours are synced once, with --delete (files removed
+	# from the repo go away); the rest is merged into the kernel's own directories.
+	local ours="fs/khofs tools/testing/selftests/khofs" d
 	for d in fs include rust Documentation tools; do
 		[ -d "$REPO/$d" ] || continue
-		rsync -r --checksum --no-times --exclude='*.o' "$REPO/$d"/ "$SRC/$d"/
+		rsync -r --checksum --no-times --exclude='*.o' --exclude=/khofs/ \
+			--exclude=/testing/selftests/khofs/ "$REPO/$d"/ "$SRC/$d"/
 	done
-	# Directories that are wholly ours: drop files removed from the repo.
-	for d in fs/khofs tools/testing/selftests/khofs; do
+	for d in $ours; do
 		rsync -r --checksum --no-times --delete "$REPO/$d"/ "$SRC/$d"/
 	done
 }
