@@ -9,18 +9,20 @@
 #   make vm-run SCRIPT=path STAGES=N [EXTRA=dir]
 #   make lint      checkpatch, rustfmtcheck, clippy
 #   make patches   check the kernel patches apply to a pristine 7.2 tree
+#   make thirdparty  stage pjdfstest and stress-ng for the guest (used by check)
 
 SHELL := /bin/bash
 ST := tools/testing/selftests/khofs
 STAGES ?= 1
 BZIMAGE = $(shell scripts/kernel.sh env | sed -n 's/^BZIMAGE=//p')
+THIRDPARTY = $(shell scripts/kernel.sh env | sed -n 's/^CACHE=//p')/thirdparty
 
-.PHONY: all setup build kernel selftests demo check vm-run lint patches clean-cache help bench stress
+.PHONY: all setup build kernel selftests thirdparty demo check vm-run lint patches clean-cache help bench stress
 
 all: build
 
 help:
-	@sed -n '3,12p' Makefile
+	@sed -n '3,13p' Makefile
 
 setup:
 	@scripts/setup.sh
@@ -32,6 +34,9 @@ selftests: setup
 	@scripts/selftests.sh
 
 build: kernel selftests
+
+thirdparty: setup
+	@scripts/thirdparty.sh
 
 vm-run: build
 	@test -n "$(SCRIPT)" || { echo "usage: make vm-run SCRIPT=path/to/script.sh STAGES=N [EXTRA=dir]"; exit 2; }
@@ -63,8 +68,13 @@ bench: build
 			-l "$${KHOFS_CACHE:-$$HOME/.cache/khofs}/vm/bench-$$1-$$2.log" | grep -E "RESULT|khofs:|vmtest:" || exit 1; \
 	done
 
-# Model-checked random I/O for STRESS_SECONDS per stage, across a kexec (not in CI).
+# Model-checked random I/O for STRESS_SECONDS per stage, across a kexec, then
+# stress-ng's file and mmap stressors together on khofs for STRESS_SECONDS,
+# with --verify and their bogo ops (not in CI).
 STRESS_SECONDS ?= 300
-stress: build
+stress: build thirdparty
 	@KHOFS_APPEND="khofs.stress=$(STRESS_SECONDS)" $(ST)/vmtest.sh -k "$(BZIMAGE)" \
 		-s $(ST)/khofs_stress.sh -n 2 -t $$(( 2 * $(STRESS_SECONDS) + 300 ))
+	@echo "== stress-ng on khofs for $(STRESS_SECONDS) s"
+	@KHOFS_APPEND="khofs.stressng=$(STRESS_SECONDS)" $(ST)/vmtest.sh -k "$(BZIMAGE)" \
+		-s $(ST)/khofs_stressng.sh -n 1 -e "$(THIRDPARTY)" -t $$(( $(STRESS_SECONDS) + 400 ))

@@ -63,12 +63,14 @@ dtc_result() {
 	fi
 }
 
-run_vm() { # name script stages
+run_vm() { # name script stages [extra-dir [timeout]]
 	local name=$1 script=$2 stages=$3 log=$LOGDIR/$1.log t0=$SECONDS
-	local note="" try
+	local note="" try opts=()
+	[ -z "${4:-}" ] || opts+=(-e "$4")
+	[ -z "${5:-}" ] || opts+=(-t "$5")
 	echo "== $name ($stages stage(s))"
 	for try in 1 2; do
-		"$ST/vmtest.sh" -k "$BZIMAGE" -s "$script" -n "$stages" -l "$log" >"$LOGDIR/$name.out" 2>&1 &&
+		"$ST/vmtest.sh" -k "$BZIMAGE" -s "$script" -n "$stages" -l "$log" "${opts[@]}" >"$LOGDIR/$name.out" 2>&1 &&
 			break
 		# Under TCG a kexec occasionally hangs the guest: retry once, but only a bare
 		# timeout (no stage failed, no kernel problem reported).
@@ -102,6 +104,13 @@ run_vm kexec-basic "$ST/khofs_kexec.sh" 2
 run_vm kexec-lifecycle "$ST/khofs_lifecycle.sh" 2
 run_vm kexec-instances "$ST/khofs_instances.sh" 2
 run_vm kexec-chain-10 "$ST/khofs_chain.sh" 11
+# Third-party suites, tmpfs being the oracle: pjdfstest (POSIX) and stress-ng.
+if "$REPO/scripts/thirdparty.sh"; then
+	run_vm pjdfstest-vs-tmpfs "$ST/khofs_pjdfstest.sh" 1 "$CACHE/thirdparty" 300
+	run_vm stressng-vs-tmpfs "$ST/khofs_stressng.sh" 1 "$CACHE/thirdparty" 600
+else
+	fail "scripts/thirdparty.sh: pjdfstest and stress-ng could not be staged"
+fi
 
 echo
 echo "khofs check: console logs in $LOGDIR, $((SECONDS - t0)) s, $skipped skipped (not implemented yet)"

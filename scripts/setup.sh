@@ -10,7 +10,7 @@ SUDO=
 
 APT_PKGS_BASE="clang-19 lld-19 llvm-19 libclang-19-dev busybox-static flex bison bc
 	libelf-dev libssl-dev cpio xz-utils make gcc python3 device-tree-compiler
-	git rsync"
+	git rsync stress-ng libacl1-dev"
 BINDGEN_VERSION=0.72.1
 RUST_SRC_VERSION=1.95.0+dfsg1-2~bpo13+1
 

@@ -62,6 +62,13 @@ fn discard(name: &[u8]) -> Result {
             Some(n) => (n.pin.take(), n.published.take()),
             None => (None, None),
         };
+        if let Some((m, _)) = state.take_held(name) {
+            restore::discard_all(&m);
+            pr_info!(
+                "{text}: discarded the held handover ({} folios freed)\n",
+                m.folios.len()
+            );
+        }
         let pending = !state.checked.iter().any(|n| n.as_slice() == name);
         if pending {
             let mut owned = KVec::new();

@@ -99,6 +99,12 @@ pub(crate) struct Manifest {
 }
 
 impl Manifest {
+    /// Returns the blocks (pages of data) and inodes the manifest describes.
+    pub(crate) fn usage(&self) -> (u64, u64) {
+        let blocks = self.folios.iter().map(|f| 1u64 << f.order).sum();
+        (blocks, self.inodes.len() as u64)
+    }
+
     /// Returns the name of a directory entry (valid after [`Manifest::decode`]).
     pub(crate) fn name(&self, d: &DirentRec) -> &[u8] {
         let off = d.name_off as usize;

@@ -57,6 +57,8 @@ pub(crate) struct State {
     pub(crate) instances: KVVec<Named>,
     /// Names whose handover from the previous kernel was already looked at.
     pub(crate) checked: KVVec<KVec<u8>>,
+    /// Validated handovers that did not fit the limits of their first mount, by name.
+    pub(crate) held: KVVec<(KVec<u8>, handover::Manifest, handover::Index)>,
 }
 
 impl State {
@@ -66,6 +68,35 @@ impl State {
             .iter_mut()
             .find(|n| core::ptr::eq(&*n.inst, inst))
     }
+
+    /// Takes the held handover of instance `name`, if any.
+    pub(crate) fn take_held(
+        &mut self,
+        name: &[u8],
+    ) -> Option<(handover::Manifest, handover::Index)> {
+        let pos = self.held.iter().position(|h| h.0.as_slice() == name)?;
+        let (_, m, index) = self.held.remove(pos).ok()?;
+        Some((m, index))
+    }
+
+    /// Holds the validated handover `m` of instance `name` for a later mount.
+    pub(crate) fn hold(
+        &mut self,
+        name: &[u8],
+        (m, index): (handover::Manifest, handover::Index),
+    ) -> Result {
+        let mut owned = KVec::new();
+        let room = owned
+            .extend_from_slice(name, GFP_KERNEL)
+            .and_then(|()| self.held.reserve(1, GFP_KERNEL));
+        if room.is_err() {
+            // Cannot keep it: free its folios rather than leak them.
+            restore::discard_all(&m);
+            return Err(ENOMEM);
+        }
+        self.held.push((owned, m, index), GFP_KERNEL)?;
+        Ok(())
+    }
 }
 
 kernel::sync::global_lock! {
@@ -73,6 +104,7 @@ kernel::sync::global_lock! {
     pub(crate) unsafe(uninit) static STATE: Mutex<State> = State {
         instances: KVVec::new(),
         checked: KVVec::new(),
+        held: KVVec::new(),
     };
 }
 

@@ -11,6 +11,7 @@ use kernel::{
     fs::{
         dentry::Dentry,
         inode::{Attrs, S_IFDIR},
+        limits::{Limits, DEFAULT_ROOT_MODE},
         sb::{FileSystem, NewSuperBlock, SuperPin},
     },
     prelude::*,
@@ -44,6 +45,8 @@ pub(crate) struct Instance {
     pub(crate) root: SetOnce<ARef<Dentry>>,
     /// Next inode number to hand out; numbers survive kexec, so they never repeat.
     pub(crate) next_ino: Atomic<u64>,
+    /// Space and inode limits from the mount options, and the usage.
+    pub(crate) limits: Limits,
 }
 
 /// Returns whether `name` is a valid instance name: 1 to [`NAME_MAX`] bytes of letters,
@@ -89,6 +92,7 @@ impl FileSystem for KhoFs {
                 node,
                 root: SetOnce::new(),
                 next_ino: Atomic::new(ROOT_INO + 1),
+                limits: Limits::new(),
             },
             GFP_KERNEL,
         )?;
@@ -103,11 +107,18 @@ impl FileSystem for KhoFs {
         Ok(inst)
     }
 
+    fn limits<'a>(inst: &'a ArcBorrow<'_, Instance>) -> &'a Limits {
+        &inst.limits
+    }
+
     fn fill_super(sb: &NewSuperBlock<Self>, inst: ArcBorrow<'_, Instance>) -> Result {
         let mut state = STATE.lock();
         // The first mount of an instance after a KHO boot takes over what the previous kernel
-        // handed over for it; only once, even if that fails.
-        let incoming = if state
+        // handed over for it; only once, even if that fails. A handover that does not fit the
+        // mount's limits waits for a mount with larger ones.
+        let incoming = if let Some(held) = state.take_held(&inst.name) {
+            Some(held)
+        } else if state
             .checked
             .iter()
             .any(|n| n.as_slice() == inst.name.as_slice())
@@ -119,12 +130,28 @@ impl FileSystem for KhoFs {
             state.checked.push(name, GFP_KERNEL)?;
             restore::fetch(&inst.node)?
         };
+        if let Some((m, _)) = &incoming {
+            let (blocks, inodes) = m.usage();
+            if !sb.fits(blocks, inodes) {
+                pr_err!(
+                    "{}: the handover holds {} KiB in {} inodes, more than size=/nr_inodes= allow; \
+                     mount with larger limits\n",
+                    core::str::from_utf8(&inst.name).unwrap_or("?"),
+                    blocks * (kernel::page::PAGE_SIZE as u64 / 1024),
+                    inodes
+                );
+                if let Some(held) = incoming {
+                    state.hold(&inst.name, held)?;
+                }
+                return Err(ENOSPC);
+            }
+        }
         drop(state);
         let (root, next_ino) = match incoming {
             Some((m, index)) => restore::build_tree(sb, &m, &index)?,
             None => {
                 let attrs = Attrs {
-                    mode: S_IFDIR | 0o755,
+                    mode: S_IFDIR | DEFAULT_ROOT_MODE,
                     ..Default::default()
                 };
                 (

@@ -143,7 +143,8 @@ fn restore_inode(
             // Dropping the folio frees it: it is ours now, just not what was described.
             return Err((EINVAL, n + 1));
         }
-        inode.add_folio(folio, r.index).map_err(|e| (e, n + 1))?;
+        sb.add_folio(&inode, folio, r.index)
+            .map_err(|e| (e, n + 1))?;
     }
     Ok(inode)
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
+#include <linux/cacheflush.h>
 #include <linux/folio_batch.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/page-flags.h>
 #include <linux/pagemap.h>
+#include <linux/uio.h>
 
 __rust_helper void rust_helper_folio_get(struct folio *folio)
 {
@@ -122,4 +124,35 @@ __rust_helper void rust_helper_folio_zero_segments(struct folio *folio,
 __rust_helper bool rust_helper_folio_test_dirty(const struct folio *folio)
 {
 	return folio_test_dirty(folio);
+}
+
+__rust_helper void rust_helper_folio_lock(struct folio *folio)
+{
+	folio_lock(folio);
+}
+
+__rust_helper void rust_helper_flush_dcache_folio(struct folio *folio)
+{
+	flush_dcache_folio(folio);
+}
+
+__rust_helper bool rust_helper_mapping_writably_mapped(const struct address_space *mapping)
+{
+	return mapping_writably_mapped(mapping);
+}
+
+__rust_helper size_t rust_helper_copy_folio_to_iter(struct folio *folio, size_t offset,
+						    size_t bytes, struct iov_iter *i)
+{
+	return copy_folio_to_iter(folio, offset, bytes, i);
+}
+
+__rust_helper unsigned long rust_helper_totalram_pages(void)
+{
+	return totalram_pages();
+}
+
+__rust_helper size_t rust_helper_iov_iter_count(const struct iov_iter *i)
+{
+	return iov_iter_count(i);
 }

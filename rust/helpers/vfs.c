@@ -2,6 +2,8 @@
 
 #include <linux/dcache.h>
 #include <linux/fs.h>
+#include <linux/sched/signal.h>
+#include <linux/uidgid.h>
 
 __rust_helper struct dentry *rust_helper_dget(struct dentry *dentry)
 {
@@ -98,4 +100,19 @@ __rust_helper void rust_helper_dentry_unlock(struct dentry *dentry)
 __rust_helper unsigned int rust_helper_inode_nlink(const struct inode *inode)
 {
 	return READ_ONCE(inode->i_nlink);
+}
+
+__rust_helper void rust_helper_file_accessed(struct file *file)
+{
+	file_accessed(file);
+}
+
+__rust_helper bool rust_helper_fatal_signal_pending(struct task_struct *p)
+{
+	return fatal_signal_pending(p);
+}
+
+__rust_helper gid_t rust_helper_from_kgid(struct user_namespace *to, kgid_t gid)
+{
+	return from_kgid(to, gid);
 }

@@ -11,6 +11,11 @@
 //! A mount names its instance through [`FileSystem::instance`] (for example from the mount
 //! source); all mounts of one instance share one superblock (`get_tree_keyed`).
 //!
+//! Mount options are tmpfs's (`size=`, `nr_blocks=`, `nr_inodes=`, `mode=`, `uid=`, `gid=`,
+//! see [`super::limits`]): the first mount of a superblock sets them, a remount or another
+//! mount of a live superblock changes the limits, and `statfs` and `/proc/mounts` show them.
+//! Reading a hole does not allocate; the page cache of each inode is charged to the limits.
+//!
 //! Page-cache folios of these files are allocated with `GFP_HIGHUSER` (never movable), the
 //! mappings are unevictable, and the address-space operations refuse folio migration, so file
 //! data stays at its physical address, as kexec handover requires.
@@ -24,6 +29,7 @@ use crate::{
     fs::{
         dentry::Dentry,
         inode::{new_decode_dev, types, Attrs, Inode, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG},
+        limits::{Limits, MountOptions},
     },
     prelude::*,
     sync::aref::ARef,
@@ -48,8 +54,12 @@ pub trait FileSystem: Sized + Send + Sync + 'static {
     /// (e.g. a clone of the same `Arc`) for the same instance.
     fn instance(source: Option<&CStr>) -> Result<Self::Data>;
 
+    /// Returns the block and inode limits of instance `data`, set from its mount options.
+    fn limits<'a>(data: &'a <Self::Data as ForeignOwnable>::Borrowed<'_>) -> &'a Limits;
+
     /// Sets up a new superblock for instance `data`: must create the root with
-    /// [`NewSuperBlock::set_root`].
+    /// [`NewSuperBlock::set_root`]. The limits are already set from the mount options, and
+    /// `mode=`, `uid=` and `gid=` are applied to the root afterwards.
     fn fill_super(
         sb: &NewSuperBlock<Self>,
         data: <Self::Data as ForeignOwnable>::Borrowed<'_>,
@@ -177,8 +187,9 @@ impl<T: FileSystem> NewSuperBlock<T> {
         {
             return Err(EINVAL);
         }
+        let sb = self.0.get();
         // SAFETY: By the type invariant the superblock is valid.
-        let inode = unsafe { alloc_inode(self.0.get()) }.ok_or(ENOMEM)?;
+        let inode = unsafe { Tables::<T>::charged_inode(sb, ENOMEM) }?;
         let p = inode.as_ptr();
         // SAFETY: The inode is new and not yet visible to anyone else.
         unsafe {
@@ -206,6 +217,23 @@ impl<T: FileSystem> NewSuperBlock<T> {
         Ok(inode)
     }
 
+    /// Returns whether `blocks` more blocks and `inodes` more inodes fit the limits of the
+    /// mount options.
+    pub fn fits(&self, blocks: u64, inodes: u64) -> bool {
+        // SAFETY: By the type invariant `s_fs_info` holds the instance data.
+        let data = unsafe { T::Data::borrow((*self.0.get()).s_fs_info) };
+        T::limits(&data).fits(blocks, inodes)
+    }
+
+    /// Puts `folio` (uptodate, handed over) into the page cache of `inode` at `index` (see
+    /// [`Inode::add_folio`]) and charges it to the limits.
+    pub fn add_folio(&self, inode: &Inode, folio: ARef<crate::folio::Folio>, index: u64) -> Result {
+        inode.add_folio(folio, index)?;
+        // SAFETY: `inode` belongs to this superblock, a `T` whose `s_fs_info` is set.
+        unsafe { Tables::<T>::settle(inode.as_ptr(), 0) };
+        Ok(())
+    }
+
     /// Makes `inode` (a directory) the root of the superblock and returns the root entry.
     pub fn set_root(&self, inode: ARef<Inode>) -> Result<&Dentry> {
         if inode.mode() & S_IFMT != S_IFDIR {
@@ -228,17 +256,6 @@ impl<T: FileSystem> NewSuperBlock<T> {
     }
 }
 
-/// `ram_aops` with large folios for writes and a `migrate_folio` that refuses: folios stay at
-/// their physical address for their whole life, so a preserved address can never go stale.
-struct PinnedAops(bindings::address_space_operations);
-
-// SAFETY: The table is immutable once published and only holds function pointers.
-unsafe impl Send for PinnedAops {}
-// SAFETY: As above.
-unsafe impl Sync for PinnedAops {}
-
-static PINNED_AOPS: crate::sync::SetOnce<PinnedAops> = crate::sync::SetOnce::new();
-
 /// # Safety
 ///
 /// Called by the migration code as `address_space_operations::migrate_folio`.
@@ -248,61 +265,58 @@ unsafe extern "C" fn refuse_migration(
     _src: *mut bindings::folio,
     _mode: bindings::migrate_mode,
 ) -> c_int {
+    // Folios stay at their physical address for their whole life, so a preserved address can
+    // never go stale.
     EBUSY.to_errno()
 }
 
-/// `simple_write_begin` with large folios: asks the page cache for a folio as large as the
-/// write (up to the mapping's maximum), so 2 MiB-aligned writes of 2 MiB get 2 MiB folios.
+/// Like `simple_write_end`: completes a write into a folio from `large_write_begin`.
+///
 /// # Safety
 ///
-/// Called by the page cache as `address_space_operations::write_begin`, with the
-/// arguments that callback receives.
-unsafe extern "C" fn large_write_begin(
+/// Called by the page cache as `address_space_operations::write_end`, with the arguments
+/// that callback receives (the folio locked and referenced by `write_begin`, `i_rwsem`
+/// held exclusively).
+unsafe extern "C" fn write_end(
     _iocb: *const bindings::kiocb,
     mapping: *mut bindings::address_space,
     pos: bindings::loff_t,
     len: c_uint,
-    foliop: *mut *mut bindings::folio,
-    _fsdata: *mut *mut c_void,
+    copied: c_uint,
+    folio: *mut bindings::folio,
+    _fsdata: *mut c_void,
 ) -> c_int {
-    // SAFETY: The VFS passes a valid mapping of ours, a position and length within limits,
-    // and a valid out pointer. The returned folio is locked and referenced; on error it is
-    // an `ERR_PTR`.
+    // SAFETY: Per the safety requirements; we own the folio lock and one reference, which we
+    // give up here.
     unsafe {
-        let flags = bindings::FGP_WRITEBEGIN | bindings::fgf_set_order(len as usize);
-        let folio = bindings::__filemap_get_folio(
-            mapping,
-            (pos >> crate::page::PAGE_SHIFT) as usize,
-            flags,
-            bindings::mapping_gfp_mask(mapping),
-        );
-        let folio = match crate::error::from_err_ptr(folio) {
-            Ok(f) => f,
-            Err(e) => return e.to_errno(),
-        };
-        *foliop = folio;
-        let size = bindings::folio_size(folio);
-        if !bindings::folio_test_uptodate(folio) && len as usize != size {
-            // Zero what the write will not cover, as `simple_write_begin` does.
-            let from = (pos as usize) & (size - 1);
-            bindings::folio_zero_segments(folio, 0, from, from + len as usize, size);
+        let inode = (*mapping).host;
+        if !bindings::folio_test_uptodate(folio) {
+            // Zero the stale part of the folio after a short copy.
+            if copied < len {
+                let from = (pos as usize) & (bindings::folio_size(folio) - 1);
+                let start = from + copied as usize;
+                bindings::folio_zero_segments(folio, start, from + len as usize, 0, 0);
+            }
+            bindings::folio_mark_uptodate(folio);
         }
+        let last = pos + bindings::loff_t::from(copied);
+        if last > bindings::i_size_read(inode) {
+            bindings::i_size_write(inode, last);
+        }
+        bindings::folio_mark_dirty(folio);
+        bindings::folio_unlock(folio);
+        bindings::folio_put(folio);
     }
-    0
+    copied as c_int
 }
 
-fn pinned_aops() -> *const bindings::address_space_operations {
-    if PINNED_AOPS.as_ref().is_none() {
-        // SAFETY: `ram_aops` is an initialised, immutable table.
-        let mut aops = unsafe { core::ptr::read(&raw const bindings::ram_aops) };
-        aops.migrate_folio = Some(refuse_migration);
-        aops.write_begin = Some(large_write_begin);
-        // A concurrent caller may win; both tables are identical.
-        PINNED_AOPS.populate(PinnedAops(aops));
-    }
-    match PINNED_AOPS.as_ref() {
-        Some(a) => &a.0,
-        None => &raw const bindings::ram_aops,
+/// Returns the number of pages of a folio of at most `len` bytes, as `fgf_set_order` asks.
+fn pages_for(len: usize) -> u64 {
+    let shift = crate::page::PAGE_SHIFT;
+    if len >> shift <= 1 {
+        1
+    } else {
+        1u64 << (len.ilog2() as usize - shift)
     }
 }
 
@@ -318,16 +332,39 @@ unsafe fn alloc_inode(sb: *mut bindings::super_block) -> Option<ARef<Inode>> {
     Some(unsafe { ARef::from_raw(inode.cast()) })
 }
 
+/// The `fs_private` of our `fs_context`s.
+struct Context {
+    /// The options parsed so far.
+    opts: MountOptions,
+    /// Set when `fill_super` ran: the new superblock took ownership of the instance data.
+    filled: bool,
+}
+
 struct Tables<T>(PhantomData<T>);
 
 impl<T: FileSystem> Tables<T> {
     const CONTEXT_OPS: bindings::fs_context_operations = bindings::fs_context_operations {
+        free: Some(Self::free_fc),
+        parse_param: Some(Self::parse_param),
         get_tree: Some(Self::get_tree),
+        reconfigure: Some(Self::reconfigure),
+        ..pin_init::zeroed()
+    };
+
+    /// `ram_aops` with limits, large folios for writes and no migration.
+    const AOPS: bindings::address_space_operations = bindings::address_space_operations {
+        read_folio: Some(Self::read_folio),
+        write_begin: Some(Self::write_begin),
+        write_end: Some(write_end),
+        dirty_folio: Some(bindings::noop_dirty_folio),
+        migrate_folio: Some(refuse_migration),
         ..pin_init::zeroed()
     };
 
     const SUPER_OPS: bindings::super_operations = bindings::super_operations {
-        statfs: Some(bindings::simple_statfs),
+        statfs: Some(Self::statfs),
+        show_options: Some(Self::show_options),
+        evict_inode: Some(Self::evict_inode),
         drop_inode: Some(bindings::inode_just_drop),
         freeze_fs: if T::HAS_FREEZE {
             Some(Self::freeze_fs)
@@ -359,7 +396,7 @@ impl<T: FileSystem> Tables<T> {
     };
 
     const REG_IOPS: bindings::inode_operations = bindings::inode_operations {
-        setattr: Some(bindings::simple_setattr),
+        setattr: Some(Self::setattr),
         getattr: Some(bindings::simple_getattr),
         ..pin_init::zeroed()
     };
@@ -370,13 +407,252 @@ impl<T: FileSystem> Tables<T> {
         write_iter: Some(Self::write_iter),
         mmap_prepare: Some(bindings::generic_file_mmap_prepare),
         fsync: Some(bindings::noop_fsync),
-        splice_read: Some(bindings::filemap_splice_read),
+        // Through `read_iter`, so holes are not filled in.
+        splice_read: Some(bindings::copy_splice_read),
         splice_write: Some(bindings::iter_file_splice_write),
         llseek: Some(Self::llseek),
         get_unmapped_area: Some(bindings::thp_get_unmapped_area),
         fallocate: Some(Self::fallocate),
         ..pin_init::zeroed()
     };
+
+    /// Calls `f` with the limits of superblock `sb`, unless it is being torn down.
+    ///
+    /// # Safety
+    ///
+    /// `sb` must be a valid superblock of type `T` whose `s_fs_info` is null or the data of a
+    /// live instance (from `fill_super` until `kill_sb`).
+    unsafe fn with_limits<R>(
+        sb: *mut bindings::super_block,
+        f: impl FnOnce(&Limits) -> R,
+    ) -> Option<R> {
+        // SAFETY: Per the safety requirements.
+        let info = unsafe { (*sb).s_fs_info };
+        if info.is_null() {
+            return None;
+        }
+        // SAFETY: Per the safety requirements `info` is the live instance data.
+        let data = unsafe { T::Data::borrow(info) };
+        Some(f(T::limits(&data)))
+    }
+
+    /// Charges one inode to the limits of `sb` and allocates it; fails with `ENOSPC` at the
+    /// inode limit and with `nomem` without memory.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::with_limits`].
+    unsafe fn charged_inode(sb: *mut bindings::super_block, nomem: Error) -> Result<ARef<Inode>> {
+        // SAFETY: Per the safety requirements.
+        unsafe { Self::with_limits(sb, |l| l.charge_inode()) }.unwrap_or(Ok(()))?;
+        // SAFETY: `sb` is valid. Once allocated, `evict_inode` releases the charge.
+        let inode = unsafe { alloc_inode(sb) };
+        if inode.is_none() {
+            // SAFETY: As above.
+            unsafe { Self::with_limits(sb, |l| l.uncharge_inode()) };
+        }
+        inode.ok_or(nomem)
+    }
+
+    /// Brings the charge of `inode` (its `i_blocks`) in line with its page cache, using
+    /// `reserved` blocks reserved beforehand.
+    ///
+    /// # Safety
+    ///
+    /// `inode` must be a valid inode of a `T` superblock.
+    unsafe fn settle(inode: *mut bindings::inode, reserved: u64) {
+        let to_blocks = crate::page::PAGE_SHIFT - 9;
+        // SAFETY: Per the safety requirements; `i_lock` serialises changes of `i_blocks`,
+        // `nrpages` is read once.
+        let (pages, was) = unsafe {
+            let lock = &raw mut (*inode).i_lock;
+            bindings::spin_lock(lock);
+            let pages = core::ptr::read_volatile(&raw const (*(*inode).i_mapping).nrpages) as u64;
+            let was = (*inode).i_blocks >> to_blocks;
+            (*inode).i_blocks = pages << to_blocks;
+            bindings::spin_unlock(lock);
+            (pages, was)
+        };
+        // SAFETY: Per the safety requirements.
+        unsafe {
+            Self::with_limits((*inode).i_sb, |l| {
+                l.settle_blocks(pages as i64 - was as i64, reserved)
+            })
+        };
+    }
+
+    /// Returns the folio at `index` of `mapping` for a write of `len` bytes, locked and
+    /// referenced, creating it (as large as the write) if needed. Space is reserved before
+    /// the page cache grows; when a large folio does not fit, one page is tried.
+    ///
+    /// # Safety
+    ///
+    /// `mapping` must be the mapping of a regular file or symlink of a `T` superblock, with
+    /// `i_rwsem` held.
+    unsafe fn write_folio(
+        mapping: *mut bindings::address_space,
+        index: usize,
+        len: usize,
+    ) -> Result<*mut bindings::folio> {
+        let mut len = len;
+        let mut reserved = 0;
+        // SAFETY: Per the safety requirements the mapping and its host are valid; a folio
+        // returned by `__filemap_get_folio` is referenced (and locked with `FGP_LOCK`).
+        unsafe {
+            let inode = (*mapping).host;
+            let found = bindings::__filemap_get_folio(mapping, index, 0, 0);
+            if let Ok(f) = crate::error::from_err_ptr(found) {
+                bindings::folio_put(f);
+            } else {
+                let res = Self::with_limits((*inode).i_sb, |l| {
+                    let want = pages_for(len);
+                    l.reserve_blocks(want).map(|()| want).or_else(|_| {
+                        len = crate::page::PAGE_SIZE;
+                        l.reserve_blocks(1).map(|()| 1)
+                    })
+                });
+                reserved = res.unwrap_or(Ok(0))?;
+            }
+            let folio = crate::error::from_err_ptr(bindings::__filemap_get_folio(
+                mapping,
+                index,
+                bindings::FGP_WRITEBEGIN | bindings::fgf_set_order(len),
+                bindings::mapping_gfp_mask(mapping),
+            ));
+            if reserved != 0 {
+                Self::settle(inode, reserved);
+            }
+            folio
+        }
+    }
+
+    /// `write_begin` with large folios: asks the page cache for a folio as large as the write
+    /// (up to the mapping's maximum), so 2 MiB-aligned writes of 2 MiB get 2 MiB folios.
+    ///
+    /// # Safety
+    ///
+    /// Called by the page cache as `address_space_operations::write_begin`, with the
+    /// arguments that callback receives.
+    unsafe extern "C" fn write_begin(
+        _iocb: *const bindings::kiocb,
+        mapping: *mut bindings::address_space,
+        pos: bindings::loff_t,
+        len: c_uint,
+        foliop: *mut *mut bindings::folio,
+        _fsdata: *mut *mut c_void,
+    ) -> c_int {
+        let index = (pos >> crate::page::PAGE_SHIFT) as usize;
+        // SAFETY: The VFS passes a valid mapping of ours with `i_rwsem` held.
+        let folio = match unsafe { Self::write_folio(mapping, index, len as usize) } {
+            Ok(f) => f,
+            Err(e) => return e.to_errno(),
+        };
+        // SAFETY: `foliop` is a valid out pointer; the folio is locked and referenced.
+        unsafe {
+            *foliop = folio;
+            let size = bindings::folio_size(folio);
+            if !bindings::folio_test_uptodate(folio) && len as usize != size {
+                // Zero what the write will not cover, as `simple_write_begin` does.
+                let from = (pos as usize) & (size - 1);
+                bindings::folio_zero_segments(folio, 0, from, from + len as usize, size);
+            }
+        }
+        0
+    }
+
+    /// Fills a folio for a hole with zeros (reads through `mmap`), charging it first.
+    ///
+    /// # Safety
+    ///
+    /// Called by the page cache as `address_space_operations::read_folio`, with the
+    /// arguments that callback receives (a locked folio of our page cache).
+    unsafe extern "C" fn read_folio(
+        _file: *mut bindings::file,
+        folio: *mut bindings::folio,
+    ) -> c_int {
+        // SAFETY: Per the safety requirements; we own the folio lock and release it.
+        unsafe {
+            let inode = (*(*folio).__bindgen_anon_1.__bindgen_anon_1.mapping).host;
+            let size = bindings::folio_size(folio);
+            let pages = (size >> crate::page::PAGE_SHIFT) as u64;
+            if let Some(Err(e)) = Self::with_limits((*inode).i_sb, |l| l.reserve_blocks(pages)) {
+                bindings::folio_unlock(folio);
+                return e.to_errno();
+            }
+            bindings::folio_zero_segments(folio, 0, size, 0, 0);
+            bindings::flush_dcache_folio(folio);
+            bindings::folio_mark_uptodate(folio);
+            bindings::folio_unlock(folio);
+            Self::settle(inode, pages);
+        }
+        0
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS as `super_operations::evict_inode`, with the arguments it
+    /// documents.
+    unsafe extern "C" fn evict_inode(inode: *mut bindings::inode) {
+        // SAFETY: The VFS passes an inode being evicted, which nobody else uses.
+        unsafe {
+            bindings::truncate_inode_pages_final(&raw mut (*inode).i_data);
+            bindings::clear_inode(inode);
+            Self::settle(inode, 0);
+            Self::with_limits((*inode).i_sb, |l| l.uncharge_inode());
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS as `super_operations::statfs`, with the arguments it documents.
+    unsafe extern "C" fn statfs(
+        dentry: *mut bindings::dentry,
+        buf: *mut bindings::kstatfs,
+    ) -> c_int {
+        // SAFETY: The VFS passes a dentry of a live superblock and a buffer to fill.
+        unsafe {
+            (*buf).f_type = T::MAGIC as c_long;
+            Self::with_limits((*dentry).d_sb, |l| l.statfs(&mut *buf));
+        }
+        0
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS as `super_operations::show_options`, with the arguments it
+    /// documents.
+    unsafe extern "C" fn show_options(
+        m: *mut bindings::seq_file,
+        root: *mut bindings::dentry,
+    ) -> c_int {
+        // SAFETY: The VFS passes the seq file being written by this thread and the root of a
+        // live superblock.
+        unsafe {
+            let m = crate::seq_file::SeqFile::from_raw(m);
+            Self::with_limits((*root).d_sb, |l| l.show(m));
+        }
+        0
+    }
+
+    /// `simple_setattr`, then the charge follows a size change.
+    ///
+    /// # Safety
+    ///
+    /// Only called by the VFS as `inode_operations::setattr`, with the arguments it documents.
+    unsafe extern "C" fn setattr(
+        idmap: *mut bindings::mnt_idmap,
+        dentry: *mut bindings::dentry,
+        attr: *mut bindings::iattr,
+    ) -> c_int {
+        // SAFETY: Same arguments; the dentry of a file of ours is positive.
+        unsafe {
+            let ret = bindings::simple_setattr(idmap, dentry, attr);
+            if ret == 0 && (*attr).ia_valid & bindings::ATTR_SIZE != 0 {
+                Self::settle(bindings::d_inode(dentry), 0);
+            }
+            ret
+        }
+    }
 
     /// Installs operations on a new inode according to its type.
     ///
@@ -387,7 +663,7 @@ impl<T: FileSystem> Tables<T> {
         // SAFETY: Per the safety requirements we own the inode exclusively.
         unsafe {
             let mapping = (*p).i_mapping;
-            (*mapping).a_ops = pinned_aops();
+            (*mapping).a_ops = &Self::AOPS;
             // Never movable: KHO scratch areas are CMA, and handed-over folios must stay put.
             bindings::mapping_set_gfp_mask(mapping, bindings::GFP_HIGHUSER);
             bindings::mapping_set_unevictable(mapping);
@@ -427,7 +703,7 @@ impl<T: FileSystem> Tables<T> {
         dev: bindings::dev_t,
     ) -> Result<ARef<Inode>> {
         // SAFETY: `dir` is valid, so is its superblock. Like ramfs, report `ENOSPC`.
-        let inode = unsafe { alloc_inode((*dir).i_sb) }.ok_or(ENOSPC)?;
+        let inode = unsafe { Self::charged_inode((*dir).i_sb, ENOSPC) }?;
         let p = inode.as_ptr();
         // SAFETY: The superblock finished `fill_super` (the VFS calls directory operations
         // only then), so `s_fs_info` holds our data until `kill_sb`.
@@ -522,12 +798,18 @@ impl<T: FileSystem> Tables<T> {
     unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
         // SAFETY: The VFS passes a file being opened. Like tmpfs, accept `O_DIRECT`: the page
         // cache is the storage, so direct I/O is the same as buffered I/O.
+        // No readahead: it would fill holes around a page fault with zeros, which tmpfs
+        // does not do, and charge them.
         unsafe {
             (*file).f_mode |= bindings::FMODE_CAN_ODIRECT;
+            (*file).__bindgen_anon_3.f_ra.ra_pages = 0;
             bindings::generic_file_open(inode, file)
         }
     }
 
+    /// Reads from the page cache like `shmem_file_read_iter`: holes read as zeros without
+    /// allocating folios. `O_DIRECT` reads are served from the page cache as well.
+    ///
     /// # Safety
     ///
     /// Only called by the VFS as `file_operations::read_iter`, with the arguments it
@@ -536,11 +818,75 @@ impl<T: FileSystem> Tables<T> {
         iocb: *mut bindings::kiocb,
         to: *mut bindings::iov_iter,
     ) -> isize {
-        // SAFETY: The VFS passes a valid kiocb and iterator; `O_DIRECT` reads are served from
-        // the page cache (there is no `direct_IO`).
+        let page = crate::page::PAGE_SIZE;
+        let mut done = 0usize;
+        let mut err = 0isize;
+        // SAFETY: The VFS passes a valid kiocb of an open file of ours and a valid iterator.
+        // Folios returned by `__filemap_get_folio` are referenced until `folio_put`.
         unsafe {
             (*iocb).ki_flags &= !(bindings::IOCB_DIRECT as c_int);
-            bindings::generic_file_read_iter(iocb, to)
+            let file = (*iocb).ki_filp;
+            let inode = (*file).f_inode;
+            let mapping = (*inode).i_mapping;
+            let mut pos = (*iocb).ki_pos;
+            while bindings::iov_iter_count(to) > 0 {
+                let size = bindings::i_size_read(inode);
+                if pos >= size {
+                    break;
+                }
+                let left = ((size - pos) as u64).min(bindings::iov_iter_count(to) as u64) as usize;
+                let index = (pos as u64 >> crate::page::PAGE_SHIFT) as usize;
+                let found = bindings::__filemap_get_folio(mapping, index, 0, 0);
+                let (want, got) = match crate::error::from_err_ptr(found) {
+                    Err(_) => {
+                        // A hole: zeros up to the end of the page.
+                        let want = left.min(page - (pos as usize & (page - 1)));
+                        (want, bindings::iov_iter_zero(want, to))
+                    }
+                    Ok(folio) => {
+                        if !bindings::folio_test_uptodate(folio) {
+                            // Being filled by `read_folio`: wait for it.
+                            bindings::folio_lock(folio);
+                            let ok = bindings::folio_test_uptodate(folio);
+                            bindings::folio_unlock(folio);
+                            if !ok {
+                                bindings::folio_put(folio);
+                                err = EIO.to_errno() as isize;
+                                break;
+                            }
+                        }
+                        let off = (pos - bindings::folio_pos(folio)) as usize;
+                        let want = left.min(bindings::folio_size(folio) - off);
+                        if bindings::mapping_writably_mapped(mapping) {
+                            bindings::flush_dcache_folio(folio);
+                        }
+                        let got = bindings::copy_folio_to_iter(folio, off, want, to);
+                        bindings::folio_put(folio);
+                        (want, got)
+                    }
+                };
+                pos += got as bindings::loff_t;
+                done += got;
+                if got < want {
+                    if done == 0 {
+                        err = EFAULT.to_errno() as isize;
+                    }
+                    break;
+                }
+                if bindings::fatal_signal_pending(bindings::get_current()) {
+                    if done == 0 {
+                        err = EINTR.to_errno() as isize;
+                    }
+                    break;
+                }
+            }
+            (*iocb).ki_pos = pos;
+            bindings::file_accessed(file);
+        }
+        if done > 0 {
+            done as isize
+        } else {
+            err
         }
     }
 
@@ -608,6 +954,7 @@ impl<T: FileSystem> Tables<T> {
             let res = if mode & punch != 0 {
                 // Holes read as zeros; partial folios at the edges are zeroed.
                 bindings::truncate_pagecache_range(inode, offset, end - 1);
+                Self::settle(inode, 0);
                 Ok(())
             } else {
                 Self::allocate(inode, offset, end, mode & keep != 0)
@@ -626,7 +973,8 @@ impl<T: FileSystem> Tables<T> {
     }
 
     /// Makes sure the page cache holds zeroed folios for `offset..end`, and extends the size
-    /// to `end` unless `keep_size`.
+    /// to `end` unless `keep_size`. Out of space, folios added past the end of the file are
+    /// removed again, as tmpfs does, and `ENOSPC` is returned.
     ///
     /// # Safety
     ///
@@ -642,26 +990,37 @@ impl<T: FileSystem> Tables<T> {
         let last = ((end - 1) >> shift) as usize;
         while index <= last {
             let want = ((last - index + 1) << shift).min(1 << 21);
-            // SAFETY: Per the safety requirements the inode and its mapping are valid; the
-            // returned folio is locked and referenced, or an `ERR_PTR`.
-            unsafe {
-                let mapping = (*inode).i_mapping;
-                let folio = crate::error::from_err_ptr(bindings::__filemap_get_folio(
-                    mapping,
-                    index,
-                    bindings::FGP_WRITEBEGIN | bindings::fgf_set_order(want),
-                    bindings::mapping_gfp_mask(mapping),
-                ))?;
-                let size = bindings::folio_size(folio);
-                if !bindings::folio_test_uptodate(folio) {
-                    bindings::folio_zero_segments(folio, 0, size, size, size);
-                    bindings::folio_mark_uptodate(folio);
+            // SAFETY: Per the safety requirements the inode and its mapping are valid and the
+            // inode is locked; the returned folio is locked and referenced.
+            let res = unsafe {
+                Self::write_folio((*inode).i_mapping, index, want).map(|folio| {
+                    let size = bindings::folio_size(folio);
+                    if !bindings::folio_test_uptodate(folio) {
+                        bindings::folio_zero_segments(folio, 0, size, size, size);
+                        bindings::folio_mark_uptodate(folio);
+                    }
+                    bindings::folio_mark_dirty(folio);
+                    let next =
+                        ((bindings::folio_pos(folio) as usize + size) >> shift).max(index + 1);
+                    bindings::folio_unlock(folio);
+                    bindings::folio_put(folio);
+                    next
+                })
+            };
+            match res {
+                Ok(next) => index = next,
+                Err(e) => {
+                    // SAFETY: As above.
+                    unsafe {
+                        let eof = bindings::i_size_read(inode);
+                        let from = (eof + (1 << shift) - 1) & !((1 << shift) - 1);
+                        if from < end {
+                            bindings::truncate_pagecache_range(inode, from.max(offset), end - 1);
+                            Self::settle(inode, 0);
+                        }
+                    }
+                    return Err(e);
                 }
-                bindings::folio_mark_dirty(folio);
-                let next = ((bindings::folio_pos(folio) as usize + size) >> shift).max(index + 1);
-                bindings::folio_unlock(folio);
-                bindings::folio_put(folio);
-                index = next;
             }
         }
         // SAFETY: As above; the inode is locked.
@@ -730,9 +1089,78 @@ impl<T: FileSystem> Tables<T> {
     /// Only called by the VFS as `file_system_type::init_fs_context`, with the arguments it
     /// documents.
     unsafe extern "C" fn init_fs_context(fc: *mut bindings::fs_context) -> c_int {
-        // SAFETY: The VFS passes a valid context being initialised.
-        unsafe { (*fc).ops = &Self::CONTEXT_OPS };
+        let ctx = Context {
+            opts: MountOptions::default(),
+            filled: false,
+        };
+        let ctx = match KBox::new(ctx, GFP_KERNEL) {
+            Ok(c) => c,
+            Err(e) => return Error::from(e).to_errno(),
+        };
+        // SAFETY: The VFS passes a valid context being initialised; `free_fc` releases
+        // `fs_private`.
+        unsafe {
+            (*fc).fs_private = KBox::into_raw(ctx).cast();
+            (*fc).ops = &Self::CONTEXT_OPS;
+        }
         0
+    }
+
+    /// Returns the `Context` of `fc`.
+    ///
+    /// # Safety
+    ///
+    /// `fc` must be a valid context set up by `init_fs_context`, not used concurrently (the
+    /// VFS serialises the operations on one context).
+    unsafe fn context<'a>(fc: *mut bindings::fs_context) -> &'a mut Context {
+        // SAFETY: Per the safety requirements `fs_private` is our `Context`.
+        unsafe { &mut *(*fc).fs_private.cast::<Context>() }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS as `fs_context_operations::free`, with the arguments it
+    /// documents.
+    unsafe extern "C" fn free_fc(fc: *mut bindings::fs_context) {
+        // SAFETY: `fs_private` is null or the `Context` from `init_fs_context`, released once.
+        unsafe {
+            let ctx = core::mem::take(&mut (*fc).fs_private);
+            if !ctx.is_null() {
+                drop(KBox::from_raw(ctx.cast::<Context>()));
+            }
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS as `fs_context_operations::parse_param`, with the arguments it
+    /// documents.
+    unsafe extern "C" fn parse_param(
+        fc: *mut bindings::fs_context,
+        param: *mut bindings::fs_parameter,
+    ) -> c_int {
+        // SAFETY: The VFS passes our context and a parameter.
+        let res = unsafe { Self::context(fc).opts.parse(fc, param) };
+        match res {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS as `fs_context_operations::reconfigure` (remount), with the
+    /// arguments it documents.
+    unsafe extern "C" fn reconfigure(fc: *mut bindings::fs_context) -> c_int {
+        // SAFETY: The VFS passes our context, whose `root` is the root of a live superblock.
+        let res = unsafe {
+            let opts = Self::context(fc).opts;
+            Self::with_limits((*(*fc).root).d_sb, |l| l.reconfigure(&opts))
+        };
+        match res {
+            Some(Err(e)) => e.to_errno(),
+            _ => 0,
+        }
     }
 
     /// # Safety
@@ -750,22 +1178,41 @@ impl<T: FileSystem> Tables<T> {
             Err(e) => return e.to_errno(),
         };
         let key = data.into_foreign();
-        // SAFETY: `fc` is valid. `fs_private` (unused otherwise) records whether a new
-        // superblock took ownership of `key` in `fill_super`. An existing superblock whose
-        // `s_fs_info` is `key` is reused, as it owns the same instance.
-        let ret = unsafe {
-            (*fc).fs_private = core::ptr::null_mut();
+        // SAFETY: `fc` is our valid context. `filled` records whether a new superblock took
+        // ownership of `key` in `fill_super`. An existing superblock whose `s_fs_info` is
+        // `key` is reused, as it owns the same instance.
+        let (ret, filled) = unsafe {
+            Self::context(fc).filled = false;
             let ret = bindings::get_tree_keyed(fc, Some(Self::fill_super), key);
-            if (*fc).fs_private.is_null() {
+            let filled = Self::context(fc).filled;
+            if !filled {
                 // No new superblock owns `key`: give back our reference.
                 (*fc).s_fs_info = core::ptr::null_mut();
                 drop(T::Data::from_foreign(key));
             }
-            (*fc).fs_private = core::ptr::null_mut();
-            ret
+            (ret, filled)
         };
-        if ret != 0 || !T::HAS_MOUNTED {
+        if ret != 0 {
             return ret;
+        }
+        if !filled {
+            // Another mount of a live superblock: its limits change as on remount.
+            // SAFETY: On success `fc->root` is the root of a live superblock of ours, whose
+            // `s_umount` we hold (`sget_fc` took it) with an active reference.
+            unsafe {
+                let sb = (*(*fc).root).d_sb;
+                let opts = Self::context(fc).opts;
+                if let Some(Err(e)) = Self::with_limits(sb, |l| l.reconfigure(&opts)) {
+                    // Undo as `fc_drop_locked` does: the VFS only unlocks a tree it got.
+                    bindings::dput((*fc).root);
+                    (*fc).root = core::ptr::null_mut();
+                    bindings::deactivate_locked_super(sb);
+                    return e.to_errno();
+                }
+            }
+        }
+        if !T::HAS_MOUNTED {
+            return 0;
         }
         // SAFETY: On success `fc->root` is the root of a live superblock of ours whose
         // `fill_super` succeeded; `vfs_create_mount` takes its own references.
@@ -807,7 +1254,9 @@ impl<T: FileSystem> Tables<T> {
     ) -> c_int {
         // SAFETY: The new superblock owns `s_fs_info` (the key from `get_tree`) from now on,
         // and releases it in `kill_sb`; mark that for `get_tree`.
-        unsafe { (*fc).fs_private = sb.cast() };
+        let ctx = unsafe { Self::context(fc) };
+        ctx.filled = true;
+        let opts = ctx.opts;
         from_result(|| {
             // SAFETY: The VFS passes a new superblock that we set up exclusively.
             unsafe {
@@ -827,10 +1276,24 @@ impl<T: FileSystem> Tables<T> {
                     T::Data::borrow((*sb).s_fs_info),
                 )
             };
+            T::limits(&data).configure(&opts);
             T::fill_super(new, data)?;
-            // SAFETY: As above.
-            if unsafe { (*sb).s_root.is_null() } {
-                return Err(EINVAL);
+            // SAFETY: As above; the root inode is not in use by anyone else yet.
+            unsafe {
+                let root = (*sb).s_root;
+                if root.is_null() {
+                    return Err(EINVAL);
+                }
+                let inode = bindings::d_inode(root);
+                if let Some(mode) = opts.mode {
+                    (*inode).i_mode = (S_IFDIR | mode) as bindings::umode_t;
+                }
+                if let Some(uid) = opts.uid {
+                    bindings::i_uid_write(inode, uid);
+                }
+                if let Some(gid) = opts.gid {
+                    bindings::i_gid_write(inode, gid);
+                }
             }
             Ok(0)
         })

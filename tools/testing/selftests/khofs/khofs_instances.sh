@@ -31,6 +31,19 @@ if [ "$1" = 1 ]; then
 	t '! khofsctl discard "../x" 2>/dev/null' "discard refuses an invalid name"
 	# To be handed over, and discarded unmounted in the next kernel.
 	mount -t khofs unwanted /mnt/bad && echo old > /mnt/bad/old && umount /mnt/bad
+
+	# Limits of an instance: a second mount of a live instance changes them as a
+	# remount does; the takeover in the next kernel checks them again.
+	mkdir -p /mnt/big
+	mount -t khofs -o size=4m,nr_inodes=50,mode=0750 big /mnt/big
+	yes khofs-big | head -c 2097152 > /mnt/big/data
+	t '! mount -t khofs -o size=1m big /mnt/db2 2>/dev/null' \
+		"mounting a live instance with a size below its use is refused"
+	t 'mount -t khofs -o size=8m big /mnt/db2 && grep -q " /mnt/big khofs .*size=8192k,nr_inodes=50,mode=750" /proc/mounts' \
+		"mounting a live instance with a larger size raises its limit"
+	umount /mnt/db2
+	mount -t khofs held /mnt/bad && dd if=/dev/zero of=/mnt/bad/z bs=64k count=4 2>/dev/null
+	umount /mnt/bad
 else
 	mount -t khofs cache /mnt/cache
 	mount -t khofs db /mnt/db
@@ -46,6 +59,17 @@ else
 	umount /mnt/bad
 	mount -t khofs fresh /mnt/bad
 	t '[ -z "$(ls -A /mnt/bad)" ]' "a new instance name starts empty"
-	t '[ "$(dmesg | grep -c "took over")" = 2 ]' "two handovers taken over"
+	mkdir -p /mnt/big
+	t '! mount -t khofs -o size=1m big /mnt/big 2>/dev/null && dmesg | grep -q "big: the handover holds 2048 KiB in 2 inodes, more than size="' \
+		"a takeover larger than size= is refused with an error"
+	t 'mount -t khofs -o size=4m,mode=0700,uid=12 big /mnt/big && [ "$(md5sum < /mnt/big/data)" = "$(yes khofs-big | head -c 2097152 | md5sum)" ]' \
+		"the refused handover is taken over by a mount with larger limits"
+	t '[ "$(stat -c %a:%u /mnt/big)" = 700:12 ] && grep -q " /mnt/big khofs .*size=4096k,mode=700,uid=12" /proc/mounts' \
+		"mode= and uid= apply to the taken-over root; /proc/mounts shows them"
+	t '[ "$(stat -f -c %b:%f /mnt/big)" = "1024:$((1024 - 512))" ]' \
+		"statfs counts the taken-over data against size="
+	t '! mount -t khofs -o nr_inodes=1 held /mnt/bad 2>/dev/null && khofsctl discard held && dmesg | grep -q "held: discarded the held handover (4 folios freed)"' \
+		"a held handover can be discarded"
+	t '[ "$(dmesg | grep -c "took over")" = 3 ]' "three handovers taken over"
 fi
 exit 0

@@ -22,3 +22,5 @@ while read -r _ check want; do
 		echo "not ok $n $check: tmpfs '$want', khofs '$got'"
 	fi
 done < /tmp/tmpfs.out
+# Mount options and limits: each test runs on tmpfs and on khofs.
+khofs_limits_test
