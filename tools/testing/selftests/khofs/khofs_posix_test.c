@@ -346,6 +346,90 @@ static const char *t_readdir(void)
 	return "ok";
 }
 
+static const char *t_mremap(void)
+{
+	int fd = open("mr", O_CREAT | O_RDWR, 0644);
+	char *p, b[8] = { 0 };
+
+	CHECK(fd >= 0 && !ftruncate(fd, 3 * 4096), "setup");
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED, "mmap: %m");
+	p[0] = 'a';
+	p = mremap(p, 4096, 3 * 4096, MREMAP_MAYMOVE);
+	CHECK(p != MAP_FAILED, "mremap: %m");
+	p[2 * 4096] = 'c';
+	CHECK(p[0] == 'a' && pread(fd, b, 1, 2 * 4096) == 1 && b[0] == 'c',
+	      "grown mapping not coherent");
+	p = mremap(p, 3 * 4096, 4096, 0);
+	CHECK(p != MAP_FAILED && p[0] == 'a', "shrink: %m");
+	munmap(p, 4096);
+	close(fd);
+	return "ok";
+}
+
+static const char *t_splice(void)
+{
+	char b[16] = { 0 };
+	loff_t in_off = 2, out_off = 4;
+	int pfd[2], in, o;
+
+	CHECK(!put("sp-in", "0123456789") && !pipe(pfd), "setup: %m");
+	in = open("sp-in", O_RDONLY);
+	o = open("sp-out", O_CREAT | O_RDWR, 0644);
+	CHECK(in >= 0 && o >= 0, "open: %m");
+	CHECK(splice(in, &in_off, pfd[1], NULL, 5, 0) == 5, "splice file->pipe: %m");
+	CHECK(splice(pfd[0], NULL, o, &out_off, 5, 0) == 5, "splice pipe->file: %m");
+	/* A hole spliced from a sparse file reads as zeros. */
+	in_off = 0;
+	close(in);
+	in = open("sp-hole", O_CREAT | O_RDWR, 0644);
+	CHECK(in >= 0 && !ftruncate(in, 8192), "sparse: %m");
+	CHECK(splice(in, &in_off, pfd[1], NULL, 8, 0) == 8 && read(pfd[0], b, 8) == 8 &&
+	      !memcmp(b, "\0\0\0\0\0\0\0\0", 8), "hole spliced: %m");
+	close(in);
+	close(o);
+	close(pfd[0]);
+	close(pfd[1]);
+	CHECK(!get("sp-out", b, sizeof(b)) && !memcmp(b, "\0\0\0\0" "23456", 9), "spliced data");
+	return "ok";
+}
+
+static const char *t_statx(void)
+{
+	struct statx sx;
+	struct stat st;
+	int fd = open("sx", O_CREAT | O_RDWR, 0640);
+
+	CHECK(fd >= 0 && pwrite(fd, "x", 1, 65536) == 1 && !fstat(fd, &st), "setup: %m");
+	close(fd);
+	CHECK(!statx(AT_FDCWD, "sx", 0, STATX_BASIC_STATS, &sx), "statx: %m");
+	CHECK((sx.stx_mask & STATX_BASIC_STATS) == STATX_BASIC_STATS, "mask %x", sx.stx_mask);
+	CHECK(sx.stx_size == 65537 && sx.stx_blocks == 8 && sx.stx_blksize == 4096 &&
+	      sx.stx_nlink == 1 && sx.stx_mode == (S_IFREG | 0640) && sx.stx_ino == st.st_ino,
+	      "size %llu blocks %llu blksize %u nlink %u mode %o",
+	      (unsigned long long)sx.stx_size, (unsigned long long)sx.stx_blocks,
+	      sx.stx_blksize, sx.stx_nlink, sx.stx_mode);
+	CHECK(sx.stx_mtime.tv_sec == st.st_mtim.tv_sec &&
+	      sx.stx_mtime.tv_nsec == (unsigned int)st.st_mtim.tv_nsec, "mtime");
+	return "ok";
+}
+
+static const char *t_unlink_mapped(void)
+{
+	int fd = open("um", O_CREAT | O_RDWR, 0644);
+	char *p;
+
+	CHECK(fd >= 0 && !ftruncate(fd, 4096), "setup");
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED, "mmap: %m");
+	close(fd);
+	CHECK(!unlink("um"), "unlink: %m");
+	memcpy(p, "still here", 10);
+	CHECK(!memcmp(p, "still here", 10), "data of an unlinked mapped file");
+	munmap(p, 4096);
+	return "ok";
+}
+
 static const struct {
 	const char *name;
 	const char *(*fn)(void);
@@ -357,6 +441,8 @@ static const struct {
 	{ "attrs", t_attrs }, { "permissions-non-root", t_perm },
 	{ "copy-file-range-sendfile", t_copy }, { "o-direct", t_direct },
 	{ "fallocate", t_fallocate }, { "readdir-under-concurrent-changes", t_readdir },
+	{ "mremap", t_mremap }, { "splice", t_splice }, { "statx", t_statx },
+	{ "unlink-mapped-file", t_unlink_mapped },
 };
 
 int main(int argc, char **argv)
