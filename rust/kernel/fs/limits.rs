@@ -17,7 +17,7 @@
 
 use crate::{
     bindings,
-    ffi::{c_char, c_void},
+    ffi::{c_char, c_long, c_void},
     prelude::*,
     seq_file::SeqFile,
     seq_print,
@@ -62,7 +62,7 @@ const fn spec(
     data: *const c_void,
 ) -> bindings::fs_parameter_spec {
     bindings::fs_parameter_spec {
-        name: name.as_ptr().cast::<c_char>(),
+        name: name.to_bytes_with_nul().as_ptr(),
         type_: ty,
         opt,
         flags: 0,
@@ -381,8 +381,8 @@ impl Limits {
     /// Fills `buf` for `statfs`, as tmpfs does: block and inode totals only when limited.
     pub(crate) fn statfs(&self, buf: &mut bindings::kstatfs) {
         let (mb, ub, mi, ui) = self.usage();
-        buf.f_bsize = crate::page::PAGE_SIZE as _;
-        buf.f_namelen = bindings::NAME_MAX as _;
+        buf.f_bsize = crate::page::PAGE_SIZE as c_long;
+        buf.f_namelen = bindings::NAME_MAX as c_long;
         if mb != 0 {
             buf.f_blocks = mb;
             buf.f_bfree = mb.saturating_sub(ub);

@@ -644,11 +644,19 @@ impl<T: FileSystem> Tables<T> {
         dentry: *mut bindings::dentry,
         attr: *mut bindings::iattr,
     ) -> c_int {
-        // SAFETY: Same arguments; the dentry of a file of ours is positive.
+        // SAFETY: Same arguments; the dentry of a file of ours is positive and its inode
+        // locked by the VFS.
         unsafe {
+            let inode = bindings::d_inode(dentry);
+            let old_size = bindings::i_size_read(inode);
             let ret = bindings::simple_setattr(idmap, dentry, attr);
             if ret == 0 && (*attr).ia_valid & bindings::ATTR_SIZE != 0 {
-                Self::settle(bindings::d_inode(dentry), 0);
+                Self::settle(inode, 0);
+                // `truncate(2)` passes no time flags; a size change updates both, as on tmpfs.
+                if bindings::i_size_read(inode) != old_size {
+                    let now = bindings::inode_set_ctime_current(inode);
+                    bindings::inode_set_mtime_to_ts(inode, now);
+                }
             }
             ret
         }

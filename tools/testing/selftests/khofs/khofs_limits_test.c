@@ -83,20 +83,21 @@ FIXTURE_TEARDOWN(fs)
 }
 
 /* Mounts the variant's filesystem with options @opts; returns 0 or an errno. */
-static int mount_fs(struct _test_data_fs *self, const FIXTURE_VARIANT(fs) *variant,
-		    const char *opts)
+static int mount_type(struct _test_data_fs *self, const char *type, const char *opts)
 {
-	if (mount(self->name, self->dir, variant->type, 0, opts))
+	if (mount(self->name, self->dir, type, 0, opts))
 		return errno;
 	self->mounted = 1;
 	return 0;
 }
 
-static int remount_fs(struct _test_data_fs *self, const FIXTURE_VARIANT(fs) *variant,
-		      const char *opts)
+static int remount_type(struct _test_data_fs *self, const char *type, const char *opts)
 {
-	return mount(self->name, self->dir, variant->type, MS_REMOUNT, opts) ? errno : 0;
+	return mount(self->name, self->dir, type, MS_REMOUNT, opts) ? errno : 0;
 }
+
+#define mount_fs(self, variant, opts) mount_type(self, (variant)->type, opts)
+#define remount_fs(self, variant, opts) remount_type(self, (variant)->type, opts)
 
 /* Writes @len bytes of a pattern at @off in chunks; returns bytes written. */
 static long fill(int fd, long off, long len)
@@ -165,15 +166,15 @@ static const char *mount_opts(const char *dir)
 	FILE *f = fopen("/proc/mounts", "r");
 	char mp[256];
 
-	opts[0] = 0;
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*s %255s %*s %1023s", mp, opts) == 2 && !strcmp(mp, dir))
-			break;
-		else
-			opts[0] = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %255s %*s %1023s", mp, opts) == 2 && !strcmp(mp, dir)) {
+			fclose(f);
+			return opts;
+		}
+	}
 	if (f)
 		fclose(f);
-	return opts;
+	return "";
 }
 
 TEST_F(fs, size_enospc_keeps_data)
@@ -218,7 +219,7 @@ TEST_F(fs, size_units)
 	struct sysinfo si;
 	unsigned int i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		ASSERT_EQ(0, mount_fs(self, variant, cases[i].opt));
 		EXPECT_EQ(cases[i].blocks, sfs(self->dir).f_blocks) TH_LOG("%s", cases[i].opt);
 		ASSERT_EQ(0, umount(self->dir));
@@ -243,7 +244,7 @@ TEST_F(fs, bad_options)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		EXPECT_EQ(EINVAL, mount_fs(self, variant, bad[i])) TH_LOG("option %u", i);
 	self->mounted = 0;
 }
@@ -356,6 +357,7 @@ TEST_F(fs, remount_changes_limits)
 }
 
 static sigjmp_buf jb;
+static long pages;	/* not a local: it changes between sigsetjmp and siglongjmp */
 
 static void on_sigbus(int sig)
 {
@@ -365,7 +367,6 @@ static void on_sigbus(int sig)
 
 TEST_F(fs, mmap_write_past_limit_sigbus)
 {
-	volatile long pages = 0;
 	char *p;
 	int fd;
 
@@ -376,6 +377,7 @@ TEST_F(fs, mmap_write_past_limit_sigbus)
 	p = mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	signal(SIGBUS, on_sigbus);
+	pages = 0;
 	if (!sigsetjmp(jb, 1))
 		for (; pages < 256; pages++)
 			p[pages * 4096] = 1;
