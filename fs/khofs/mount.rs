@@ -113,6 +113,12 @@ impl FileSystem for KhoFs {
 
     fn fill_super(sb: &NewSuperBlock<Self>, inst: ArcBorrow<'_, Instance>) -> Result {
         let mut state = STATE.lock();
+        // A mount racing with the teardown of the instance's last superblock may get the
+        // dying instance: it is no longer registered, so it would be neither kept nor handed
+        // over. Let that mount fail; the next one creates the instance anew.
+        if state.find(&inst).is_none() {
+            return Err(EBUSY);
+        }
         // The first mount of an instance after a KHO boot takes over what the previous kernel
         // handed over for it; only once, even if that fails. A handover that does not fit the
         // mount's limits waits for a mount with larger ones.

@@ -178,17 +178,23 @@ impl MountOptions {
                 })?;
                 let page = crate::page::PAGE_SIZE as u64;
                 let blocks = if is_size { n.div_ceil(page) } else { n };
-                if blocks > i64::MAX as u64 / page {
-                    pr_err!("size too large\n");
+                if blocks > i64::MAX as u64 {
+                    pr_err!("bad nr_blocks value\n");
                     return Err(EINVAL);
                 }
                 self.blocks = Some(blocks);
             }
             OPT_NR_INODES => {
                 // SAFETY: As above.
-                let n = unsafe { parse_size(string, false) }.inspect_err(|_| {
-                    pr_err!("bad nr_inodes value\n");
-                })?;
+                let n = unsafe { parse_size(string, false) }
+                    .and_then(|n| {
+                        if n > u64::MAX / 1024 {
+                            Err(EINVAL)
+                        } else {
+                            Ok(n)
+                        }
+                    })
+                    .inspect_err(|_| pr_err!("bad nr_inodes value\n"))?;
                 self.inodes = Some(n);
             }
             // SAFETY: A `u32` parameter set `uint_32`.

@@ -158,8 +158,8 @@ impl Drop for SuperPin {
 ///
 /// # Invariants
 ///
-/// Points to a valid `struct super_block` of type `T` that is being filled; `s_fs_info` is
-/// not set yet.
+/// Points to a valid `struct super_block` of type `T` that is being filled; its `s_fs_info`
+/// holds the instance data.
 #[repr(transparent)]
 pub struct NewSuperBlock<T: FileSystem>(Opaque<bindings::super_block>, PhantomData<T>);
 
@@ -228,6 +228,10 @@ impl<T: FileSystem> NewSuperBlock<T> {
     /// Puts `folio` (uptodate, handed over) into the page cache of `inode` at `index` (see
     /// [`Inode::add_folio`]) and charges it to the limits.
     pub fn add_folio(&self, inode: &Inode, folio: ARef<crate::folio::Folio>, index: u64) -> Result {
+        // SAFETY: `inode` is valid.
+        if unsafe { (*inode.as_ptr()).i_sb } != self.0.get() {
+            return Err(EINVAL);
+        }
         inode.add_folio(folio, index)?;
         // SAFETY: `inode` belongs to this superblock, a `T` whose `s_fs_info` is set.
         unsafe { Tables::<T>::settle(inode.as_ptr(), 0) };
@@ -270,7 +274,7 @@ unsafe extern "C" fn refuse_migration(
     EBUSY.to_errno()
 }
 
-/// Like `simple_write_end`: completes a write into a folio from `large_write_begin`.
+/// Like `simple_write_end`: completes a write into a folio from `write_begin`.
 ///
 /// # Safety
 ///
@@ -309,6 +313,14 @@ unsafe extern "C" fn write_end(
     }
     copied as c_int
 }
+
+/// Reads nothing ahead: the page cache removes the folios readahead allocated, so only the
+/// faulting page of a hole is filled in (by `read_folio`), as on tmpfs.
+///
+/// # Safety
+///
+/// Called by the page cache as `address_space_operations::readahead`.
+unsafe extern "C" fn no_readahead(_rac: *mut bindings::readahead_control) {}
 
 /// Returns the number of pages of a folio of at most `len` bytes, as `fgf_set_order` asks.
 fn pages_for(len: usize) -> u64 {
@@ -351,9 +363,10 @@ impl<T: FileSystem> Tables<T> {
         ..pin_init::zeroed()
     };
 
-    /// `ram_aops` with limits, large folios for writes and no migration.
+    /// `ram_aops` with limits, large folios for writes, no readahead and no migration.
     const AOPS: bindings::address_space_operations = bindings::address_space_operations {
         read_folio: Some(Self::read_folio),
+        readahead: Some(no_readahead),
         write_begin: Some(Self::write_begin),
         write_end: Some(write_end),
         dirty_folio: Some(bindings::noop_dirty_folio),
@@ -519,9 +532,8 @@ impl<T: FileSystem> Tables<T> {
                 bindings::FGP_WRITEBEGIN | bindings::fgf_set_order(len),
                 bindings::mapping_gfp_mask(mapping),
             ));
-            if reserved != 0 {
-                Self::settle(inode, reserved);
-            }
+            // Also without a reservation: the folio may have gone and come back in between.
+            Self::settle(inode, reserved);
             folio
         }
     }
@@ -560,7 +572,10 @@ impl<T: FileSystem> Tables<T> {
         0
     }
 
-    /// Fills a folio for a hole with zeros (reads through `mmap`), charging it first.
+    /// Fills a folio for a hole with zeros (a page fault on a hole), charging it first. The
+    /// folio is allocated space like any other: it is marked dirty, so it stays (and is handed
+    /// over) like a written one, as tmpfs keeps a page faulted in on a hole. Out of space, the
+    /// folio leaves the page cache again and the fault gets `SIGBUS`.
     ///
     /// # Safety
     ///
@@ -572,16 +587,22 @@ impl<T: FileSystem> Tables<T> {
     ) -> c_int {
         // SAFETY: Per the safety requirements; we own the folio lock and release it.
         unsafe {
-            let inode = (*(*folio).__bindgen_anon_1.__bindgen_anon_1.mapping).host;
+            let mapping = (*folio).__bindgen_anon_1.__bindgen_anon_1.mapping;
+            let inode = (*mapping).host;
             let size = bindings::folio_size(folio);
             let pages = (size >> crate::page::PAGE_SHIFT) as u64;
             if let Some(Err(e)) = Self::with_limits((*inode).i_sb, |l| l.reserve_blocks(pages)) {
+                // Our own reference: the caller's may be the page cache's only other one.
+                bindings::folio_get(folio);
+                bindings::generic_error_remove_folio(mapping, folio);
                 bindings::folio_unlock(folio);
+                bindings::folio_put(folio);
                 return e.to_errno();
             }
             bindings::folio_zero_segments(folio, 0, size, 0, 0);
             bindings::flush_dcache_folio(folio);
             bindings::folio_mark_uptodate(folio);
+            bindings::folio_mark_dirty(folio);
             bindings::folio_unlock(folio);
             Self::settle(inode, pages);
         }
@@ -806,11 +827,8 @@ impl<T: FileSystem> Tables<T> {
     unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
         // SAFETY: The VFS passes a file being opened. Like tmpfs, accept `O_DIRECT`: the page
         // cache is the storage, so direct I/O is the same as buffered I/O.
-        // No readahead: it would fill holes around a page fault with zeros, which tmpfs
-        // does not do, and charge them.
         unsafe {
             (*file).f_mode |= bindings::FMODE_CAN_ODIRECT;
-            (*file).__bindgen_anon_3.f_ra.ra_pages = 0;
             bindings::generic_file_open(inode, file)
         }
     }
@@ -852,23 +870,33 @@ impl<T: FileSystem> Tables<T> {
                         (want, bindings::iov_iter_zero(want, to))
                     }
                     Ok(folio) => {
-                        if !bindings::folio_test_uptodate(folio) {
-                            // Being filled by `read_folio`: wait for it.
+                        let mut data = bindings::folio_test_uptodate(folio);
+                        if !data {
+                            // Being filled by `read_folio`: wait for it. A folio that is still
+                            // not up to date holds no data (every writer makes its folio up to
+                            // date under the lock): it reads as a hole.
                             bindings::folio_lock(folio);
-                            let ok = bindings::folio_test_uptodate(folio);
+                            data = bindings::folio_test_uptodate(folio);
                             bindings::folio_unlock(folio);
-                            if !ok {
-                                bindings::folio_put(folio);
-                                err = EIO.to_errno() as isize;
-                                break;
-                            }
                         }
                         let off = (pos - bindings::folio_pos(folio)) as usize;
+                        // The size again, now that the folio is ours: a truncation that raced
+                        // with the lookup shortens the read.
+                        let size = bindings::i_size_read(inode);
+                        if pos >= size {
+                            bindings::folio_put(folio);
+                            break;
+                        }
+                        let left = left.min((size - pos) as usize);
                         let want = left.min(bindings::folio_size(folio) - off);
-                        if bindings::mapping_writably_mapped(mapping) {
+                        if data && bindings::mapping_writably_mapped(mapping) {
                             bindings::flush_dcache_folio(folio);
                         }
-                        let got = bindings::copy_folio_to_iter(folio, off, want, to);
+                        let got = if data {
+                            bindings::copy_folio_to_iter(folio, off, want, to)
+                        } else {
+                            bindings::iov_iter_zero(want, to)
+                        };
                         bindings::folio_put(folio);
                         (want, got)
                     }
@@ -1020,8 +1048,8 @@ impl<T: FileSystem> Tables<T> {
                 Err(e) => {
                     // SAFETY: As above.
                     unsafe {
-                        let eof = bindings::i_size_read(inode);
-                        let from = (eof + (1 << shift) - 1) & !((1 << shift) - 1);
+                        let eof = bindings::i_size_read(inode) as u64;
+                        let from = eof.next_multiple_of(1 << shift).min(i64::MAX as u64) as i64;
                         if from < end {
                             bindings::truncate_pagecache_range(inode, from.max(offset), end - 1);
                             Self::settle(inode, 0);
