@@ -481,31 +481,104 @@ FIXTURE_TEARDOWN(behaviour)
 		close(fd);
 }
 
-#define POSIX_TEST(name)					\
-	TEST_F(behaviour, name)					\
-	{							\
-		ASSERT_STREQ("ok", t_##name());			\
-	}
+TEST_F(behaviour, rmdir)
+{
+	ASSERT_STREQ("ok", t_rmdir());
+}
 
-POSIX_TEST(rmdir)
-POSIX_TEST(rename)
-POSIX_TEST(links)
-POSIX_TEST(special)
-POSIX_TEST(tmpfile)
-POSIX_TEST(unlink_open)
-POSIX_TEST(io)
-POSIX_TEST(truncate)
-POSIX_TEST(seek_hole)
-POSIX_TEST(mmap)
-POSIX_TEST(attrs)
-POSIX_TEST(perm)
-POSIX_TEST(copy)
-POSIX_TEST(direct)
-POSIX_TEST(fallocate)
-POSIX_TEST(readdir)
-POSIX_TEST(mremap)
-POSIX_TEST(splice)
-POSIX_TEST(statx)
-POSIX_TEST(unlink_mapped)
+TEST_F(behaviour, rename)
+{
+	ASSERT_STREQ("ok", t_rename());
+}
+
+TEST_F(behaviour, links)
+{
+	ASSERT_STREQ("ok", t_links());
+}
+
+TEST_F(behaviour, special)
+{
+	ASSERT_STREQ("ok", t_special());
+}
+
+TEST_F(behaviour, tmpfile)
+{
+	ASSERT_STREQ("ok", t_tmpfile());
+}
+
+TEST_F(behaviour, unlink_open)
+{
+	ASSERT_STREQ("ok", t_unlink_open());
+}
+
+TEST_F(behaviour, io)
+{
+	ASSERT_STREQ("ok", t_io());
+}
+
+TEST_F(behaviour, truncate)
+{
+	ASSERT_STREQ("ok", t_truncate());
+}
+
+TEST_F(behaviour, seek_hole)
+{
+	ASSERT_STREQ("ok", t_seek_hole());
+}
+
+TEST_F(behaviour, mmap)
+{
+	ASSERT_STREQ("ok", t_mmap());
+}
+
+TEST_F(behaviour, attrs)
+{
+	ASSERT_STREQ("ok", t_attrs());
+}
+
+TEST_F(behaviour, perm)
+{
+	ASSERT_STREQ("ok", t_perm());
+}
+
+TEST_F(behaviour, copy)
+{
+	ASSERT_STREQ("ok", t_copy());
+}
+
+TEST_F(behaviour, direct)
+{
+	ASSERT_STREQ("ok", t_direct());
+}
+
+TEST_F(behaviour, fallocate)
+{
+	ASSERT_STREQ("ok", t_fallocate());
+}
+
+TEST_F(behaviour, readdir)
+{
+	ASSERT_STREQ("ok", t_readdir());
+}
+
+TEST_F(behaviour, mremap)
+{
+	ASSERT_STREQ("ok", t_mremap());
+}
+
+TEST_F(behaviour, splice)
+{
+	ASSERT_STREQ("ok", t_splice());
+}
+
+TEST_F(behaviour, statx)
+{
+	ASSERT_STREQ("ok", t_statx());
+}
+
+TEST_F(behaviour, unlink_mapped)
+{
+	ASSERT_STREQ("ok", t_unlink_mapped());
+}
 
 TEST_HARNESS_MAIN
