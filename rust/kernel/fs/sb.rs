@@ -398,10 +398,10 @@ impl<T: FileSystem> Tables<T> {
         mkdir: Some(Self::mkdir),
         mknod: Some(Self::mknod),
         symlink: Some(Self::symlink),
-        link: Some(bindings::simple_link),
-        unlink: Some(bindings::simple_unlink),
+        link: Some(Self::link),
+        unlink: Some(Self::unlink),
         rmdir: Some(bindings::simple_rmdir),
-        rename: Some(bindings::simple_rename),
+        rename: Some(Self::rename),
         tmpfile: Some(Self::tmpfile),
         setattr: Some(bindings::simple_setattr),
         getattr: Some(bindings::simple_getattr),
@@ -653,6 +653,96 @@ impl<T: FileSystem> Tables<T> {
             Self::with_limits((*root).d_sb, |l| l.show(m));
         }
         0
+    }
+
+    /// `simple_link`; like tmpfs, each extra link counts against the inode limit (it pins a
+    /// dentry), except the first link of an `O_TMPFILE` file.
+    ///
+    /// # Safety
+    ///
+    /// Only called by the VFS as `inode_operations::link`, with the arguments it documents.
+    unsafe extern "C" fn link(
+        old: *mut bindings::dentry,
+        dir: *mut bindings::inode,
+        dentry: *mut bindings::dentry,
+    ) -> c_int {
+        // SAFETY: The VFS passes a positive `old` of ours and a locked `dir`.
+        unsafe {
+            let inode = bindings::d_inode(old);
+            let charge = bindings::inode_nlink(inode) > 0;
+            if charge {
+                if let Some(Err(e)) = Self::with_limits((*dir).i_sb, |l| l.charge_inode()) {
+                    return e.to_errno();
+                }
+            }
+            let ret = bindings::simple_link(old, dir, dentry);
+            if ret != 0 && charge {
+                Self::with_limits((*dir).i_sb, |l| l.uncharge_inode());
+            }
+            ret
+        }
+    }
+
+    /// Releases the charge of an extra link of `inode`, as tmpfs does when a name of a file
+    /// with several links goes.
+    ///
+    /// # Safety
+    ///
+    /// `inode` must be a valid inode of a `T` superblock.
+    unsafe fn unlinking(inode: *mut bindings::inode) {
+        // SAFETY: Per the safety requirements.
+        unsafe {
+            let dir = u32::from((*inode).i_mode) & S_IFMT == S_IFDIR;
+            if !dir && bindings::inode_nlink(inode) > 1 {
+                Self::with_limits((*inode).i_sb, |l| l.uncharge_inode());
+            }
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS as `inode_operations::unlink`, with the arguments it documents.
+    unsafe extern "C" fn unlink(dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
+        // SAFETY: The VFS passes a positive `dentry` in the locked `dir`; `simple_unlink`
+        // cannot fail.
+        unsafe {
+            Self::unlinking(bindings::d_inode(dentry));
+            bindings::simple_unlink(dir, dentry)
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS as `inode_operations::rename`, with the arguments it documents.
+    unsafe extern "C" fn rename(
+        idmap: *mut bindings::mnt_idmap,
+        old_dir: *mut bindings::inode,
+        old_dentry: *mut bindings::dentry,
+        new_dir: *mut bindings::inode,
+        new_dentry: *mut bindings::dentry,
+        flags: c_uint,
+    ) -> c_int {
+        // SAFETY: The VFS passes the arguments `simple_rename` takes, with the directories
+        // (and the target, if any) locked.
+        unsafe {
+            let target =
+                bindings::d_really_is_positive(new_dentry).then(|| bindings::d_inode(new_dentry));
+            let exchange = flags & bindings::RENAME_EXCHANGE != 0;
+            let overwritten = target.filter(|_| !exchange);
+            let nlink = overwritten.map(|t| bindings::inode_nlink(t));
+            let ret =
+                bindings::simple_rename(idmap, old_dir, old_dentry, new_dir, new_dentry, flags);
+            if ret == 0 {
+                if let (Some(t), Some(n)) = (overwritten, nlink) {
+                    // The overwritten name went like an unlink.
+                    let dir = u32::from((*t).i_mode) & S_IFMT == S_IFDIR;
+                    if !dir && n > 1 {
+                        Self::with_limits((*t).i_sb, |l| l.uncharge_inode());
+                    }
+                }
+            }
+            ret
+        }
     }
 
     /// `simple_setattr`, then the charge follows a size change.

@@ -281,6 +281,42 @@ TEST_F(fs, nr_inodes_enospc)
 	EXPECT_EQ(0, mkdir(p, 0755));
 }
 
+TEST_F(fs, nr_inodes_counts_links)
+{
+	char p[160], q[160];
+	int fd;
+
+	ASSERT_EQ(0, mount_fs(self, variant, "nr_inodes=5"));
+	ASSERT_EQ(0, chdir(self->dir));
+	fd = open("f", O_CREAT | O_WRONLY, 0644);
+	ASSERT_LE(0, fd);
+	close(fd);
+	/* Each extra name of a file counts, as on tmpfs. */
+	EXPECT_EQ(0, link("f", "l1"));
+	EXPECT_EQ(0, link("f", "l2"));
+	fd = open("g", O_CREAT | O_WRONLY, 0644);
+	ASSERT_LE(0, fd);
+	close(fd);
+	EXPECT_EQ(0, sfs(".").f_ffree);
+	EXPECT_EQ(-1, link("f", "l3"));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(0, unlink("l1"));
+	EXPECT_EQ(1, sfs(".").f_ffree);
+	/* Renaming over a name of a file with several links frees that name. */
+	EXPECT_EQ(0, rename("g", "l2"));
+	EXPECT_EQ(2, sfs(".").f_ffree);
+	/* An O_TMPFILE file counts once, also after it is linked in. */
+	fd = open(".", O_TMPFILE | O_WRONLY, 0600);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, sfs(".").f_ffree);
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	snprintf(q, sizeof(q), "%s/t", self->dir);
+	EXPECT_EQ(0, linkat(AT_FDCWD, p, AT_FDCWD, q, AT_SYMLINK_FOLLOW));
+	EXPECT_EQ(1, sfs(".").f_ffree);
+	close(fd);
+	ASSERT_EQ(0, chdir("/"));
+}
+
 TEST_F(fs, root_mode_owner_and_proc_mounts)
 {
 	struct stat st;
