@@ -59,7 +59,8 @@ patches:
 clean-cache:
 	rm -rf "$${KHOFS_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/khofs}/build"
 
-# Mount-after-kexec cost vs recreating the same data in tmpfs, same VM (not in CI).
+# Mount-after-kexec cost vs recreating the same data in tmpfs, same VM, and sequential
+# I/O throughput next to tmpfs (not in CI).
 bench: build
 	@for cfg in "1024 0" "0 100000" "1024 100000"; do set -- $$cfg; \
 		echo "== bench: $$1 MiB in one file, $$2 small files"; \
@@ -67,6 +68,9 @@ bench: build
 		$(ST)/vmtest.sh -k "$(BZIMAGE)" -s $(ST)/khofs_bench.sh -n 2 -t 900 \
 			-l "$${KHOFS_CACHE:-$$HOME/.cache/khofs}/vm/bench-$$1-$$2.log" | grep -E "RESULT|khofs:|vmtest:" || exit 1; \
 	done
+	@echo "== bench: sequential I/O, khofs next to tmpfs (256 MiB, median of 7)"
+	@KHOFS_VM_MEM=3G $(ST)/vmtest.sh -k "$(BZIMAGE)" -s $(ST)/khofs_iobench.sh -n 1 -t 900 \
+		-l "$${KHOFS_CACHE:-$$HOME/.cache/khofs}/vm/iobench.log" | grep -E "RESULT|vmtest:"
 
 # Model-checked random I/O for STRESS_SECONDS per stage, across a kexec, then
 # stress-ng's file and mmap stressors together on khofs for STRESS_SECONDS,

@@ -945,47 +945,54 @@ impl<T: FileSystem> Tables<T> {
             let inode = (*file).f_inode;
             let mapping = (*inode).i_mapping;
             let mut pos = (*iocb).ki_pos;
-            while bindings::iov_iter_count(to) > 0 {
-                let size = bindings::i_size_read(inode);
-                if pos >= size {
+            // `iov_iter_count`, without a call.
+            let count = || (*to).__bindgen_anon_1.__bindgen_anon_1.as_ref().count;
+            while count() > 0 {
+                if done > 0 && bindings::fatal_signal_pending(bindings::get_current()) {
                     break;
                 }
-                let left = ((size - pos) as u64).min(bindings::iov_iter_count(to) as u64) as usize;
                 let index = (pos as u64 >> crate::page::PAGE_SHIFT) as usize;
-                let found = bindings::__filemap_get_folio(mapping, index, 0, 0);
-                let (want, got) = match crate::error::from_err_ptr(found) {
-                    Err(_) => {
-                        // A hole: zeros up to the end of the page.
+                let found =
+                    crate::error::from_err_ptr(bindings::__filemap_get_folio(mapping, index, 0, 0))
+                        .ok();
+                let mut data = false;
+                if let Some(folio) = found {
+                    data = bindings::folio_test_uptodate(folio);
+                    if !data {
+                        // Being filled by `read_folio`: wait for it. A folio that is still not
+                        // up to date holds no data (every writer makes its folio up to date
+                        // under the lock): it reads as a hole.
+                        bindings::folio_lock(folio);
+                        data = bindings::folio_test_uptodate(folio);
+                        bindings::folio_unlock(folio);
+                    }
+                }
+                // The size after the lookup: reads do not hold `i_rwsem`, so a truncation
+                // that raced with it shortens the read.
+                let size = bindings::i_size_read(inode);
+                if pos >= size {
+                    if let Some(folio) = found {
+                        bindings::folio_put(folio);
+                    }
+                    break;
+                }
+                let left = ((size - pos) as u64).min(count() as u64) as usize;
+                let (want, got) = match found {
+                    // A hole: zeros up to the end of the page.
+                    None => {
                         let want = left.min(page - (pos as usize & (page - 1)));
                         (want, bindings::iov_iter_zero(want, to))
                     }
-                    Ok(folio) => {
-                        let mut data = bindings::folio_test_uptodate(folio);
-                        if !data {
-                            // Being filled by `read_folio`: wait for it. A folio that is still
-                            // not up to date holds no data (every writer makes its folio up to
-                            // date under the lock): it reads as a hole.
-                            bindings::folio_lock(folio);
-                            data = bindings::folio_test_uptodate(folio);
-                            bindings::folio_unlock(folio);
-                        }
+                    Some(folio) => {
                         let off = (pos - bindings::folio_pos(folio)) as usize;
-                        // The size again, now that the folio is ours: a truncation that raced
-                        // with the lookup shortens the read.
-                        let size = bindings::i_size_read(inode);
-                        if pos >= size {
-                            bindings::folio_put(folio);
-                            break;
-                        }
-                        let left = left.min((size - pos) as usize);
                         let want = left.min(bindings::folio_size(folio) - off);
-                        if data && bindings::mapping_writably_mapped(mapping) {
-                            bindings::flush_dcache_folio(folio);
-                        }
-                        let got = if data {
-                            bindings::copy_folio_to_iter(folio, off, want, to)
-                        } else {
+                        let got = if !data {
                             bindings::iov_iter_zero(want, to)
+                        } else {
+                            if bindings::mapping_writably_mapped(mapping) {
+                                bindings::flush_dcache_folio(folio);
+                            }
+                            bindings::copy_folio_to_iter(folio, off, want, to)
                         };
                         bindings::folio_put(folio);
                         (want, got)
@@ -996,12 +1003,6 @@ impl<T: FileSystem> Tables<T> {
                 if got < want {
                     if done == 0 {
                         err = EFAULT.to_errno() as isize;
-                    }
-                    break;
-                }
-                if bindings::fatal_signal_pending(bindings::get_current()) {
-                    if done == 0 {
-                        err = EINTR.to_errno() as isize;
                     }
                     break;
                 }

@@ -7,6 +7,9 @@
  *   khofs_bench verify-big FILE MIB      read back and check every word
  *   khofs_bench fill-small DIR N         create N files of 100 bytes (1000 per dir)
  *   khofs_bench verify-small DIR N       read back and check them
+ *   khofs_bench io DIR MIB               sequential I/O on a MIB MiB file in DIR:
+ *                                        write and read in 4 KiB and in 1 MiB
+ *                                        calls, and read a hole of that size
  *
  * Each prints "RESULT <what> <milliseconds>" and exits non-zero on a mismatch.
  */
@@ -69,6 +72,48 @@ int main(int argc, char **argv)
 			die("mount");
 		printf("RESULT mount-%s %.1f\n", argv[2], now_ms() - t0);
 		return 0;
+	}
+	if (!strcmp(argv[1], "io")) {
+		static const long sizes[] = { 4096, 1 << 20 };
+
+		snprintf(path, sizeof(path), "%s/io", argv[2]);
+		for (int s = 0; s < 2; s++) {
+			long bs = sizes[s], calls = (n << 20) / bs;
+			const char *unit = bs == 4096 ? "4k" : "1m";
+
+			fill_chunk(buf, 0);
+			fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
+			if (fd < 0)
+				die(path);
+			t0 = now_ms();
+			for (long i = 0; i < calls; i++)
+				if (write(fd, buf, bs) != bs)
+					die("write");
+			printf("RESULT io-write-%s %.1f\n", unit, now_ms() - t0);
+			lseek(fd, 0, SEEK_SET);
+			t0 = now_ms();
+			for (long i = 0; i < calls; i++)
+				if (read(fd, want, bs) != bs)
+					bad++;
+			printf("RESULT io-read-%s %.1f\n", unit, now_ms() - t0);
+			/* Checked once, untimed. */
+			for (long i = 0; i < calls; i++)
+				if (pread(fd, want, bs, i * bs) != bs || memcmp(want, buf, bs))
+					bad++;
+			close(fd);
+			unlink(path);
+		}
+		fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
+		if (fd < 0 || ftruncate(fd, n << 20))
+			die(path);
+		t0 = now_ms();
+		for (long i = 0; i < n; i++)
+			if (read(fd, want, 1 << 20) != 1 << 20 || want[0] || want[(1 << 17) - 1])
+				bad++;
+		printf("RESULT io-read-hole-1m %.1f\n", now_ms() - t0);
+		close(fd);
+		unlink(path);
+		return bad != 0;
 	}
 	if (!strcmp(argv[1], "fill-big") || !strcmp(argv[1], "verify-big")) {
 		int fill = argv[1][0] == 'f';
