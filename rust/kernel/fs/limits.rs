@@ -24,6 +24,42 @@ use crate::{
     sync::atomic::{Atomic, Relaxed},
 };
 
+/// The error log of a mount context: messages go to the `fsconfig(2)` caller, or to the
+/// kernel log (`<fstype>: message`) for `mount(2)`.
+///
+/// # Invariants
+///
+/// `0` points to a valid `fs_context` that the current thread operates on.
+pub(crate) struct FcLog(*mut bindings::fs_context);
+
+impl FcLog {
+    /// Returns the log of `fc`.
+    ///
+    /// # Safety
+    ///
+    /// `fc` must be a valid `fs_context` used by the current thread for the lifetime of the
+    /// returned object.
+    pub(crate) unsafe fn new(fc: *mut bindings::fs_context) -> Self {
+        Self(fc)
+    }
+
+    /// Logs an error, like `errorfc`.
+    pub(crate) fn err(&self, args: crate::fmt::Arguments<'_>) {
+        // SAFETY: By the type invariant the context is valid; `%pA` formats `args`, which
+        // outlives the call.
+        unsafe {
+            let log = &raw mut (*self.0).log;
+            bindings::logfc(
+                (*log).log,
+                (*log).prefix,
+                b'e' as c_char,
+                c"%pA".as_char_ptr(),
+                core::ptr::from_ref(&args).cast::<c_void>(),
+            );
+        }
+    }
+}
+
 /// Mount options given to one mount or remount; `None` for an option not given.
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
 pub struct MountOptions {
@@ -165,6 +201,8 @@ impl MountOptions {
             bindings::__fs_parse(&raw mut (*fc).log, SPECS.0.as_ptr(), param, &mut result)
         };
         let opt = u8::try_from(opt).map_err(|_| Error::from_errno(opt))?;
+        // SAFETY: `fc` is valid and ours for this call.
+        let log = unsafe { FcLog::new(fc) };
         // SAFETY: `fs_parse` checked the parameter has the type of its spec, so the union
         // member read below is the one it filled (a string parameter has `string` set).
         let string = unsafe { (*param).__bindgen_anon_1.string };
@@ -174,12 +212,12 @@ impl MountOptions {
                 // SAFETY: A string parameter has a valid string.
                 let n = unsafe { parse_size(string, is_size) }.inspect_err(|_| {
                     let what = if is_size { "size" } else { "nr_blocks" };
-                    pr_err!("bad {what} value\n");
+                    log.err(fmt!("bad {what} value"));
                 })?;
                 let page = crate::page::PAGE_SIZE as u64;
                 let blocks = if is_size { n.div_ceil(page) } else { n };
                 if blocks > i64::MAX as u64 {
-                    pr_err!("bad nr_blocks value\n");
+                    log.err(fmt!("bad nr_blocks value"));
                     return Err(EINVAL);
                 }
                 self.blocks = Some(blocks);
@@ -194,7 +232,7 @@ impl MountOptions {
                             Ok(n)
                         }
                     })
-                    .inspect_err(|_| pr_err!("bad nr_inodes value\n"))?;
+                    .inspect_err(|_| log.err(fmt!("bad nr_inodes value")))?;
                 self.inodes = Some(n);
             }
             // SAFETY: A `u32` parameter set `uint_32`.
@@ -216,7 +254,7 @@ impl MountOptions {
                 // The id must be representable in the file system's idmapping.
                 if local == u32::MAX || global == u32::MAX {
                     let what = if opt == OPT_UID { "uid" } else { "gid" };
-                    pr_err!("{what} not mapped\n");
+                    log.err(fmt!("{what} not mapped"));
                     return Err(EINVAL);
                 }
                 if opt == OPT_UID {
@@ -295,15 +333,15 @@ impl Limits {
     /// Applies the limits of a remount (or of a mount of a live superblock), as tmpfs does:
     /// an unlimited size or inode count cannot be limited afterwards, and a limit below the
     /// current use is refused. `mode`, `uid` and `gid` only apply when the root is created.
-    pub(crate) fn reconfigure(&self, opts: &MountOptions) -> Result {
+    pub(crate) fn reconfigure(&self, opts: &MountOptions, log: &FcLog) -> Result {
         let check = |want: Option<u64>, max: &Atomic<u64>, used: &Atomic<u64>, what| match want {
             Some(n) if n != 0 => {
                 if max.load(Relaxed) == 0 {
-                    pr_err!("cannot retroactively limit {what}\n");
+                    log.err(fmt!("cannot retroactively limit {what}"));
                     return Err(EINVAL);
                 }
                 if used.load(Relaxed) > n {
-                    pr_err!("too small a {what} limit for current use\n");
+                    log.err(fmt!("too small a {what} limit for current use"));
                     return Err(EINVAL);
                 }
                 Ok(())

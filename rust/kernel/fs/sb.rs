@@ -29,7 +29,7 @@ use crate::{
     fs::{
         dentry::Dentry,
         inode::{new_decode_dev, types, Attrs, Inode, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG},
-        limits::{Limits, MountOptions},
+        limits::{FcLog, Limits, MountOptions},
     },
     prelude::*,
     sync::aref::ARef,
@@ -1282,7 +1282,9 @@ impl<T: FileSystem> Tables<T> {
         // SAFETY: The VFS passes our context, whose `root` is the root of a live superblock.
         let res = unsafe {
             let opts = Self::context(fc).opts;
-            Self::with_limits((*(*fc).root).d_sb, |l| l.reconfigure(&opts))
+            Self::with_limits((*(*fc).root).d_sb, |l| {
+                l.reconfigure(&opts, &FcLog::new(fc))
+            })
         };
         match res {
             Some(Err(e)) => e.to_errno(),
@@ -1329,7 +1331,8 @@ impl<T: FileSystem> Tables<T> {
             unsafe {
                 let sb = (*(*fc).root).d_sb;
                 let opts = Self::context(fc).opts;
-                if let Some(Err(e)) = Self::with_limits(sb, |l| l.reconfigure(&opts)) {
+                let log = FcLog::new(fc);
+                if let Some(Err(e)) = Self::with_limits(sb, |l| l.reconfigure(&opts, &log)) {
                     // Undo as `fc_drop_locked` does: the VFS only unlocks a tree it got.
                     bindings::dput((*fc).root);
                     (*fc).root = core::ptr::null_mut();

@@ -37,8 +37,10 @@ if [ "$1" = 1 ]; then
 	mkdir -p /mnt/big
 	mount -t khofs -o size=4m,nr_inodes=50,mode=0750 big /mnt/big
 	yes khofs-big | head -c 2097152 > /mnt/big/data
-	t '! mount -t khofs -o size=1m big /mnt/db2 2>/dev/null' \
-		"mounting a live instance with a size below its use is refused"
+	t '! mount -t khofs -o size=1m big /mnt/db2 2>/dev/null && dmesg | grep -q "khofs: too small a size limit for current use"' \
+		"mounting a live instance with a size below its use is refused with an error"
+	t '! mount -t khofs -o size=12q big /mnt/db2 2>/dev/null && dmesg | grep -q "khofs: bad size value"' \
+		"a bad option value is refused with an error"
 	t 'mount -t khofs -o size=8m big /mnt/db2 && grep -q " /mnt/big khofs .*size=8192k,nr_inodes=50,mode=750" /proc/mounts' \
 		"mounting a live instance with a larger size raises its limit"
 	umount /mnt/db2
