@@ -508,31 +508,37 @@ impl<T: FileSystem> Tables<T> {
         len: usize,
     ) -> Result<*mut bindings::folio> {
         let mut len = len;
-        let mut reserved = 0;
         // SAFETY: Per the safety requirements the mapping and its host are valid; a folio
-        // returned by `__filemap_get_folio` is referenced (and locked with `FGP_LOCK`).
+        // returned by `__filemap_get_folio` is locked and referenced.
         unsafe {
-            let inode = (*mapping).host;
-            let found = bindings::__filemap_get_folio(mapping, index, 0, 0);
+            let gfp = bindings::mapping_gfp_mask(mapping);
+            // An existing folio, locked for the write as `FGP_WRITEBEGIN` does: no space.
+            let found = bindings::__filemap_get_folio(
+                mapping,
+                index,
+                bindings::FGP_WRITEBEGIN & !bindings::FGP_CREAT,
+                gfp,
+            );
             if let Ok(f) = crate::error::from_err_ptr(found) {
-                bindings::folio_put(f);
-            } else {
-                let res = Self::with_limits((*inode).i_sb, |l| {
-                    let want = pages_for(len);
-                    l.reserve_blocks(want).map(|()| want).or_else(|_| {
-                        len = crate::page::PAGE_SIZE;
-                        l.reserve_blocks(1).map(|()| 1)
-                    })
-                });
-                reserved = res.unwrap_or(Ok(0))?;
+                return Ok(f);
             }
+            let inode = (*mapping).host;
+            let res = Self::with_limits((*inode).i_sb, |l| {
+                let want = pages_for(len);
+                l.reserve_blocks(want).map(|()| want).or_else(|_| {
+                    len = crate::page::PAGE_SIZE;
+                    l.reserve_blocks(1).map(|()| 1)
+                })
+            });
+            let reserved = res.unwrap_or(Ok(0))?;
             let folio = crate::error::from_err_ptr(bindings::__filemap_get_folio(
                 mapping,
                 index,
                 bindings::FGP_WRITEBEGIN | bindings::fgf_set_order(len),
-                bindings::mapping_gfp_mask(mapping),
+                gfp,
             ));
-            // Also without a reservation: the folio may have gone and come back in between.
+            // Turns the reservation into the charge of what the page cache gained (nothing
+            // on error, or if a concurrent fault added the folio first).
             Self::settle(inode, reserved);
             folio
         }
@@ -683,19 +689,16 @@ impl<T: FileSystem> Tables<T> {
         }
     }
 
-    /// Releases the charge of an extra link of `inode`, as tmpfs does when a name of a file
-    /// with several links goes.
+    /// Returns whether removing a name of `inode` releases an inode charge: as on tmpfs, the
+    /// name of a non-directory that has other names (see `link`).
     ///
     /// # Safety
     ///
-    /// `inode` must be a valid inode of a `T` superblock.
-    unsafe fn unlinking(inode: *mut bindings::inode) {
+    /// `inode` must be a valid inode.
+    unsafe fn extra_link(inode: *mut bindings::inode) -> bool {
         // SAFETY: Per the safety requirements.
         unsafe {
-            let dir = u32::from((*inode).i_mode) & S_IFMT == S_IFDIR;
-            if !dir && bindings::inode_nlink(inode) > 1 {
-                Self::with_limits((*inode).i_sb, |l| l.uncharge_inode());
-            }
+            u32::from((*inode).i_mode) & S_IFMT != S_IFDIR && bindings::inode_nlink(inode) > 1
         }
     }
 
@@ -706,7 +709,9 @@ impl<T: FileSystem> Tables<T> {
         // SAFETY: The VFS passes a positive `dentry` in the locked `dir`; `simple_unlink`
         // cannot fail.
         unsafe {
-            Self::unlinking(bindings::d_inode(dentry));
+            if Self::extra_link(bindings::d_inode(dentry)) {
+                Self::with_limits((*dir).i_sb, |l| l.uncharge_inode());
+            }
             bindings::simple_unlink(dir, dentry)
         }
     }
@@ -725,21 +730,15 @@ impl<T: FileSystem> Tables<T> {
         // SAFETY: The VFS passes the arguments `simple_rename` takes, with the directories
         // (and the target, if any) locked.
         unsafe {
-            let target =
-                bindings::d_really_is_positive(new_dentry).then(|| bindings::d_inode(new_dentry));
-            let exchange = flags & bindings::RENAME_EXCHANGE != 0;
-            let overwritten = target.filter(|_| !exchange);
-            let nlink = overwritten.map(|t| bindings::inode_nlink(t));
+            // An overwritten target loses a name as in `unlink`; decided before the rename
+            // drops its link count.
+            let release = flags & bindings::RENAME_EXCHANGE == 0
+                && bindings::d_really_is_positive(new_dentry)
+                && Self::extra_link(bindings::d_inode(new_dentry));
             let ret =
                 bindings::simple_rename(idmap, old_dir, old_dentry, new_dir, new_dentry, flags);
-            if ret == 0 {
-                if let (Some(t), Some(n)) = (overwritten, nlink) {
-                    // The overwritten name went like an unlink.
-                    let dir = u32::from((*t).i_mode) & S_IFMT == S_IFDIR;
-                    if !dir && n > 1 {
-                        Self::with_limits((*t).i_sb, |l| l.uncharge_inode());
-                    }
-                }
+            if ret == 0 && release {
+                Self::with_limits((*new_dir).i_sb, |l| l.uncharge_inode());
             }
             ret
         }
