@@ -12,7 +12,8 @@ mkdir -p "$DEST"
 CFLAGS=(-O2 -Wall -Wextra -Werror -static -I"$SRC/tools/testing/selftests" -I"$REPO/include/uapi")
 for prog in kexec_reboot mmap_fill khofs_kexec_test khofs_tree khofs_bench khofsctl khofs_posix_test khofs_stress khofs_limits_test; do
 	if [ ! -x "$DEST/$prog" ] || [ "$ST/$prog.c" -nt "$DEST/$prog" ] ||
-		[ "$REPO/include/uapi/linux/khofs.h" -nt "$DEST/$prog" ]; then
+		[ "$REPO/include/uapi/linux/khofs.h" -nt "$DEST/$prog" ] ||
+		[ "$ST/khofs_util.h" -nt "$DEST/$prog" ]; then
 		echo "[selftests] cc $prog" >&2
 		gcc "${CFLAGS[@]}" -o "$DEST/$prog" "$ST/$prog.c"
 	fi

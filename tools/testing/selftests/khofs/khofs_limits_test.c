@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -26,9 +25,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <linux/khofs.h>
-
 #include "kselftest_harness.h"
+#include "khofs_util.h"
 
 #define KIB 1024L
 #define MIB (1024L * 1024)
@@ -61,24 +59,12 @@ FIXTURE_SETUP(fs)
 	self->mounted = 0;
 }
 
-static void discard(const char *name)
-{
-	struct khofs_ioc_instance arg = { 0 };
-	int fd = open("/dev/khofs", O_RDWR);
-
-	if (fd < 0)
-		return;
-	snprintf(arg.name, sizeof(arg.name), "%s", name);
-	ioctl(fd, KHOFS_IOC_DISCARD, &arg);
-	close(fd);
-}
-
 FIXTURE_TEARDOWN(fs)
 {
 	if (self->mounted)
 		umount2(self->dir, MNT_DETACH);
 	if (!strcmp(variant->type, KHOFS_FS_NAME))
-		discard(self->name);
+		khofs_discard(self->name);
 	rmdir(self->dir);
 }
 
@@ -225,7 +211,7 @@ TEST_F(fs, size_units)
 		ASSERT_EQ(0, umount(self->dir));
 		self->mounted = 0;
 		if (!strcmp(variant->type, KHOFS_FS_NAME))
-			discard(self->name);
+			khofs_discard(self->name);
 	}
 	/* A percentage of RAM. */
 	ASSERT_EQ(0, sysinfo(&si));

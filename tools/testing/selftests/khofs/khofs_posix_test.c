@@ -21,13 +21,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
-#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <linux/khofs.h>
-
 #include "kselftest_harness.h"
+#include "khofs_util.h"
 
 static char out[256];
 
@@ -465,20 +463,12 @@ FIXTURE_SETUP(behaviour)
 
 FIXTURE_TEARDOWN(behaviour)
 {
-	struct khofs_ioc_instance arg = { 0 };
-	int fd;
-
 	if (chdir("/") || umount2(self->dir, MNT_DETACH))
 		TH_LOG("cleanup of %s: %s", self->dir, strerror(errno));
 	rmdir(self->dir);
 	/* khofs keeps an instance after umount: drop it. */
-	fd = open("/dev/khofs", O_RDWR);
-	if (fd >= 0 && !strcmp(variant->type, KHOFS_FS_NAME)) {
-		snprintf(arg.name, sizeof(arg.name), "%s", self->name);
-		ioctl(fd, KHOFS_IOC_DISCARD, &arg);
-	}
-	if (fd >= 0)
-		close(fd);
+	if (!strcmp(variant->type, KHOFS_FS_NAME))
+		khofs_discard(self->name);
 }
 
 TEST_F(behaviour, rmdir)
