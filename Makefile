@@ -12,6 +12,8 @@
 #   make thirdparty  stage pjdfstest and stress-ng for the guest (used by check)
 
 SHELL := /bin/bash
+# A failing step fails the target, also inside a pipeline ("| grep").
+.SHELLFLAGS := -o pipefail -c
 ST := tools/testing/selftests/khofs
 STAGES ?= 1
 BZIMAGE = $(shell scripts/kernel.sh env | sed -n 's/^BZIMAGE=//p')

@@ -56,7 +56,7 @@ dtc_result() {
 	dts=$(sed -n '/^@@fdt-begin/,/^@@fdt-end/p' "$1" | grep -E '^( [0-9a-f]{2})+$' |
 		python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read()))' |
 		dtc -q -I dtb -O dts - 2>&1)
-	if grep -q 'compatible = "khofs-v1"' <<<"$dts" && grep -q 'tables = ' <<<"$dts"; then
+	if grep -q 'compatible = "khofs-v2"' <<<"$dts" && grep -q 'tables = ' <<<"$dts"; then
 		echo "PASS host dtc decodes the handover FDT from debugfs"
 	else
 		echo "FAIL host dtc decodes the handover FDT from debugfs: ${dts:0:200}"
@@ -104,6 +104,11 @@ run_vm kexec-basic "$ST/khofs_kexec.sh" 2
 run_vm kexec-lifecycle "$ST/khofs_lifecycle.sh" 2
 run_vm kexec-instances "$ST/khofs_instances.sh" 2
 run_vm kexec-chain-10 "$ST/khofs_chain.sh" 11
+# Every state a file can be in at kexec; handovers that are not taken over.
+run_vm kexec-states "$ST/khofs_states.sh" 2
+run_vm kexec-refuse "$ST/khofs_refuse.sh" 2
+# 1 GiB in 4 KiB folios and 100,000 files through the restore path.
+KHOFS_VM_MEM=3G run_vm kexec-scale "$ST/khofs_scale.sh" 2 "" 900
 # Third-party suites, tmpfs being the oracle: pjdfstest (POSIX) and stress-ng.
 if "$REPO/scripts/thirdparty.sh"; then
 	run_vm pjdfstest-vs-tmpfs "$ST/khofs_pjdfstest.sh" 1 "$CACHE/thirdparty" 300

@@ -10,7 +10,9 @@ mkdir -p "$DEST"
 # kselftest.h comes from the kernel tree.
 [ -f "$SRC/tools/testing/selftests/kselftest.h" ] || "$REPO/scripts/kernel.sh" prepare
 CFLAGS=(-O2 -Wall -Wextra -Werror -static -I"$SRC/tools/testing/selftests" -I"$REPO/include/uapi")
-for prog in kexec_reboot mmap_fill khofs_kexec_test khofs_tree khofs_bench khofsctl khofs_posix_test khofs_stress khofs_limits_test; do
+# Every C file of the selftests directory is one program.
+for src in "$ST"/*.c; do
+	prog=$(basename "$src" .c)
 	if [ ! -x "$DEST/$prog" ] || [ "$ST/$prog.c" -nt "$DEST/$prog" ] ||
 		[ "$REPO/include/uapi/linux/khofs.h" -nt "$DEST/$prog" ] ||
 		[ "$ST/khofs_util.h" -nt "$DEST/$prog" ]; then

@@ -4,6 +4,7 @@
 
 use crate::{mount::is_valid_instance_name, restore, STATE};
 use kernel::{
+    capability::{capable, CAP_SYS_ADMIN},
     fs::File,
     ioctl::_IOW,
     miscdevice::{MiscDevice, MiscDeviceRegistration},
@@ -28,6 +29,10 @@ impl MiscDevice for Control {
     }
 
     fn ioctl(_dev: (), _file: &File, cmd: u32, arg: usize) -> Result<isize> {
+        // Discarding frees what another user may have kept: administrators only.
+        if !capable(CAP_SYS_ADMIN) {
+            return Err(EPERM);
+        }
         match cmd {
             IOC_DISCARD => {
                 let mut buf = [0u8; 32];
@@ -47,12 +52,12 @@ impl MiscDevice for Control {
     }
 }
 
-/// Discards instance `name`: frees a pending handover of that name, and stops keeping the
-/// live instance after its last umount.
+/// Discards instance `name`: frees a pending or held handover of that name (whether or not
+/// it is valid), and stops keeping the live instance after its last umount.
 fn discard(name: &[u8]) -> Result {
     let text = core::str::from_utf8(name).map_err(|_| EINVAL)?;
     let node = CString::try_from_fmt(fmt!("khofs-{text}"))?;
-    let (pin, published, pending) = {
+    let (pin, published) = {
         let mut state = STATE.lock();
         let (pin, published) = match state
             .instances
@@ -62,33 +67,25 @@ fn discard(name: &[u8]) -> Result {
             Some(n) => (n.pin.take(), n.published.take()),
             None => (None, None),
         };
-        if let Some((m, _)) = state.take_held(name) {
-            restore::discard_all(&m);
-            pr_info!(
-                "{text}: discarded the held handover ({} folios freed)\n",
-                m.folios.len()
-            );
+        if let Some(m) = state.take_held(name) {
+            let freed = restore::discard_all(&m);
+            pr_info!("{text}: discarded the held handover ({freed} folios freed)\n");
         }
-        let pending = !state.checked.iter().any(|n| n.as_slice() == name);
-        if pending {
-            let mut owned = KVec::new();
-            owned.extend_from_slice(name, GFP_KERNEL)?;
-            state.checked.push(owned, GFP_KERNEL)?;
+        match state.incoming(name, &node) {
+            Ok(Some(m)) => {
+                let freed = restore::discard_all(&m);
+                pr_info!("{text}: discarded the handover from the previous kernel ({freed} folios freed)\n");
+            }
+            Ok(None) => (),
+            // Refused and consumed (reported by `fetch`): nothing more to free.
+            Err(e) if e != ENOMEM => (),
+            Err(e) => return Err(e),
         }
-        (pin, published, pending)
+        (pin, published)
     };
     drop(published);
     // Without the lock: if nothing else keeps the superblock, this tears it down.
     drop(pin);
-    if pending {
-        if let Some((m, _)) = restore::fetch(&node)? {
-            restore::discard_all(&m);
-            pr_info!(
-                "{text}: discarded the handover from the previous kernel ({} folios freed)\n",
-                m.folios.len()
-            );
-        }
-    }
     pr_info!("{text}: discarded\n");
     Ok(())
 }

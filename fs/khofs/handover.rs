@@ -10,15 +10,53 @@
 
 use kernel::{
     fdt::{Fdt, FdtWriter},
+    folio::max_pagecache_order,
     fs::dentry::is_valid_name,
     fs::inode::{types::*, Timespec, S_IFMT},
     prelude::*,
+    sort::{sort_unstable, sort_unstable_by_key},
 };
 
+/// Why a handover is refused: the errno for the caller and a reason for the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub(crate) err: Error,
+    pub(crate) why: &'static str,
+}
+
+impl Refusal {
+    /// A malformed, inconsistent or unsafe handover (`EINVAL`).
+    const fn invalid(why: &'static str) -> Self {
+        Self { err: EINVAL, why }
+    }
+
+    /// Memory for the checks could not be allocated: the handover may be retried (`ENOMEM`).
+    const NOMEM: Self = Self {
+        err: ENOMEM,
+        why: "out of memory",
+    };
+}
+
+impl From<Refusal> for Error {
+    fn from(r: Refusal) -> Self {
+        r.err
+    }
+}
+
+impl From<kernel::alloc::AllocError> for Refusal {
+    fn from(_: kernel::alloc::AllocError) -> Self {
+        Self::NOMEM
+    }
+}
+
+/// The result of decoding or validating a handover.
+pub(crate) type Checked<T> = core::result::Result<T, Refusal>;
+
 /// Compatible string with ABI version (`KHOFS_FDT_COMPATIBLE`).
-pub(crate) const COMPATIBLE: &CStr = c"khofs-v1";
+pub(crate) const COMPATIBLE: &CStr = c"khofs-v2";
 
 const P_COMPATIBLE: &CStr = c"compatible";
+const P_PAGE_SHIFT: &CStr = c"page-shift";
 const P_ROOT: &CStr = c"root-ino";
 const P_NEXT_INO: &CStr = c"next-ino";
 const P_INODE_COUNT: &CStr = c"inode-count";
@@ -37,12 +75,14 @@ pub(crate) const INODE_REC_SIZE: usize = 96;
 pub(crate) const FOLIO_REC_SIZE: usize = 24;
 /// Bytes per directory entry record (`struct khofs_dirent_ser`).
 pub(crate) const DIRENT_REC_SIZE: usize = 24;
-/// Largest folio order accepted (`MAX_PAGE_ORDER` on x86-64).
-pub(crate) const MAX_ORDER: u32 = 10;
 /// Most inodes one handover may carry (`KHOFS_MAX_INODES`).
 pub(crate) const MAX_INODES: usize = 1 << 22;
 /// Deepest directory nesting accepted (`KHOFS_MAX_DEPTH`).
 pub(crate) const MAX_DEPTH: usize = 4096;
+/// Most folios one handover may carry (`KHOFS_MAX_FOLIOS`): 64 GiB in 4 KiB folios.
+pub(crate) const MAX_FOLIOS: usize = 1 << 24;
+/// Pages in a file of the largest size (`MAX_LFS_FILESIZE`, `LLONG_MAX` bytes).
+const MAX_FILE_PAGES: u64 = (i64::MAX as u64 >> PAGE_SHIFT) + 1;
 /// Longest symbolic link target, without its NUL (`PATH_MAX - 1`).
 pub(crate) const MAX_SYMLINK: u64 = 4095;
 const PAGE_SHIFT: u32 = kernel::page::PAGE_SHIFT as u32;
@@ -99,10 +139,17 @@ pub(crate) struct Manifest {
 }
 
 impl Manifest {
-    /// Returns the blocks (pages of data) and inodes the manifest describes.
+    /// Returns the blocks (pages of data) and inodes the manifest describes, counted as the
+    /// limits count them: each extra name of a non-directory counts as an inode, as on tmpfs.
     pub(crate) fn usage(&self) -> (u64, u64) {
         let blocks = self.folios.iter().map(|f| 1u64 << f.order).sum();
-        (blocks, self.inodes.len() as u64)
+        let links: u64 = self
+            .inodes
+            .iter()
+            .filter(|i| i.mode & S_IFMT != S_IFDIR)
+            .map(|i| u64::from(i.nlink.saturating_sub(1)))
+            .sum();
+        (blocks, self.inodes.len() as u64 + links)
     }
 
     /// Returns the name of a directory entry (valid after [`Manifest::decode`]).
@@ -196,6 +243,7 @@ impl Manifest {
         let mut w = FdtWriter::new(buf)?;
         w.begin_node(c"")?;
         w.prop_str(P_COMPATIBLE, COMPATIBLE)?;
+        w.prop_u64(P_PAGE_SHIFT, u64::from(PAGE_SHIFT))?;
         w.prop_u64(P_ROOT, self.root)?;
         w.prop_u64(P_NEXT_INO, self.next_ino)?;
         w.prop_u64(P_INODE_COUNT, self.inodes.len() as u64)?;
@@ -212,61 +260,58 @@ impl Manifest {
         w.finish()
     }
 
-    /// Decodes and validates a handover from the previous kernel: `blob` is the FDT, and
-    /// `fetch` returns the concatenated tables given the validated list of (physical address,
-    /// length) chunks that hold them.
+    /// Decodes a handover: `blob` is the FDT, and `fetch` appends the tables to the buffer it
+    /// is given, from the (physical address, length) chunks that hold them.
     ///
-    /// Returns the manifest with the [`Index`] built to validate it, `EINVAL` for anything
-    /// malformed, inconsistent or unsafe to use, and `EPROTONOSUPPORT` for a different ABI
-    /// version. On error, `why` names the problem.
+    /// Only the structure is checked here (FDT, version, page size, counts, chunk list, table
+    /// size); [`Manifest::validate`] checks the contents. Everything the manifest needs is
+    /// allocated before `fetch` is called, so `ENOMEM` means that nothing was consumed and the
+    /// decode can be retried. `EPROTONOSUPPORT` is a different ABI version, `EINVAL` anything
+    /// else malformed.
     pub(crate) fn decode(
         blob: &[u8],
-        fetch: impl FnOnce(&[(u64, u64)]) -> Result<KVVec<u8>>,
-        why: &mut &'static str,
-    ) -> Result<(Self, Index)> {
-        let bad = |why_slot: &mut &'static str, w: &'static str| {
-            *why_slot = w;
-            EINVAL
-        };
-        let fdt = Fdt::new(blob).map_err(|_| bad(why, "bad FDT header"))?;
+        fetch: impl FnOnce(&[(u64, u64)], &mut KVVec<u8>) -> Result,
+    ) -> Checked<Self> {
+        let bad = Refusal::invalid;
+        let fdt = Fdt::new(blob).map_err(|_| bad("bad FDT header"))?;
         let root = fdt.root();
         let compat = root
             .prop_str(P_COMPATIBLE)
-            .map_err(|_| bad(why, "no compatible"))?;
+            .map_err(|_| bad("no compatible"))?;
         if compat != COMPATIBLE.to_bytes() {
-            *why = "unsupported ABI version";
-            return Err(EPROTONOSUPPORT);
+            return Err(Refusal {
+                err: EPROTONOSUPPORT,
+                why: "unsupported ABI version",
+            });
+        }
+        if root.prop_u64(P_PAGE_SHIFT) != Ok(u64::from(PAGE_SHIFT)) {
+            return Err(bad("different page size"));
         }
         let mut m = Manifest {
-            root: root.prop_u64(P_ROOT).map_err(|_| bad(why, "no root-ino"))?,
-            next_ino: root
-                .prop_u64(P_NEXT_INO)
-                .map_err(|_| bad(why, "no next-ino"))?,
+            root: root.prop_u64(P_ROOT).map_err(|_| bad("no root-ino"))?,
+            next_ino: root.prop_u64(P_NEXT_INO).map_err(|_| bad("no next-ino"))?,
             ..Default::default()
         };
-        let count = |name: &CStr, why: &mut &'static str| -> Result<usize> {
-            let v = root.prop_u64(name).map_err(|_| bad(why, "missing count"))?;
+        let count = |name: &CStr, max: usize| -> Checked<usize> {
+            let v = root.prop_u64(name).map_err(|_| bad("missing count"))?;
             usize::try_from(v)
                 .ok()
-                .filter(|&v| v <= MAX_INODES * 4)
-                .ok_or_else(|| bad(why, "count too large"))
+                .filter(|&v| v <= max)
+                .ok_or(bad("count too large"))
         };
-        let n_inodes = count(P_INODE_COUNT, why)?;
-        let n_folios = count(P_FOLIO_COUNT, why)?;
-        let n_dirents = count(P_DIRENT_COUNT, why)?;
-        let n_names = count(P_NAMES_SIZE, why)?;
-        if n_inodes > MAX_INODES {
-            return Err(bad(why, "too many inodes"));
-        }
+        let n_inodes = count(P_INODE_COUNT, MAX_INODES)?;
+        let n_folios = count(P_FOLIO_COUNT, MAX_FOLIOS)?;
+        let n_dirents = count(P_DIRENT_COUNT, MAX_INODES * 4)?;
+        let n_names = count(P_NAMES_SIZE, MAX_INODES * 4 * 256)?;
         let total = n_inodes * INODE_REC_SIZE
             + n_folios * FOLIO_REC_SIZE
             + n_dirents * DIRENT_REC_SIZE
             + n_names;
 
         // The chunk list: each piece non-empty and at most one KHO allocation, summing up.
-        let raw = root.prop(P_TABLES).ok_or_else(|| bad(why, "no tables"))?;
+        let raw = root.prop(P_TABLES).ok_or(bad("no tables"))?;
         if raw.len() % 16 != 0 {
-            return Err(bad(why, "bad tables list"));
+            return Err(bad("bad tables list"));
         }
         let mut chunks: KVVec<(u64, u64)> = KVVec::with_capacity(raw.len() / 16, GFP_KERNEL)?;
         let mut sum: u64 = 0;
@@ -274,24 +319,31 @@ impl Manifest {
             let mut r = Cursor(c);
             let (phys, len) = (r.u64(), r.u64());
             if phys == 0 || phys % PAGE_SIZE != 0 || len == 0 || len > MAX_CHUNK {
-                return Err(bad(why, "bad tables chunk"));
+                return Err(bad("bad tables chunk"));
             }
             sum += len;
-            chunks.push((phys, len), GFP_KERNEL)?;
+            let _ = chunks.push_within_capacity((phys, len));
         }
         if sum != total as u64 {
-            return Err(bad(why, "tables size mismatch"));
+            return Err(bad("tables size mismatch"));
         }
-        let tables = fetch(&chunks).inspect_err(|_| *why = "cannot restore the tables")?;
+        // Everything allocated up front: from `fetch` on, the handover is consumed.
+        let mut tables = KVVec::with_capacity(total, GFP_KERNEL)?;
+        m.inodes.reserve(n_inodes, GFP_KERNEL)?;
+        m.folios.reserve(n_folios, GFP_KERNEL)?;
+        m.dirents.reserve(n_dirents, GFP_KERNEL)?;
+        m.names.reserve(n_names, GFP_KERNEL)?;
+        fetch(&chunks, &mut tables).map_err(|e| Refusal {
+            err: if e == ENOMEM { EINVAL } else { e },
+            why: "cannot restore the tables",
+        })?;
         if tables.len() != total {
-            return Err(bad(why, "tables size mismatch"));
+            return Err(bad("tables size mismatch"));
         }
 
         let (inodes, rest) = tables.split_at(n_inodes * INODE_REC_SIZE);
         let (folios, rest) = rest.split_at(n_folios * FOLIO_REC_SIZE);
         let (dirents, names) = rest.split_at(n_dirents * DIRENT_REC_SIZE);
-        m.inodes
-            .reserve(inodes.len() / INODE_REC_SIZE, GFP_KERNEL)?;
         for r in inodes.chunks_exact(INODE_REC_SIZE) {
             let mut c = Cursor(r);
             let ino = c.u64();
@@ -304,130 +356,118 @@ impl Manifest {
                 sec: sec as i64,
                 nsec,
             };
-            m.inodes.push(
-                InodeRec {
-                    ino,
-                    mode,
-                    uid,
-                    gid,
-                    rdev,
-                    nlink,
-                    size,
-                    atime: ts(asec, ansec),
-                    mtime: ts(msec, mnsec),
-                    ctime: ts(csec, cnsec),
-                    folio_first,
-                    folio_count,
-                },
-                GFP_KERNEL,
-            )?;
+            let _ = m.inodes.push_within_capacity(InodeRec {
+                ino,
+                mode,
+                uid,
+                gid,
+                rdev,
+                nlink,
+                size,
+                atime: ts(asec, ansec),
+                mtime: ts(msec, mnsec),
+                ctime: ts(csec, cnsec),
+                folio_first,
+                folio_count,
+            });
         }
-        m.folios
-            .reserve(folios.len() / FOLIO_REC_SIZE, GFP_KERNEL)?;
         for r in folios.chunks_exact(FOLIO_REC_SIZE) {
             let mut c = Cursor(r);
             let (phys, index, order) = (c.u64(), c.u64(), c.u64());
-            if order > u64::from(MAX_ORDER) {
-                return Err(bad(why, "folio order too large"));
-            }
-            m.folios.push(
-                FolioRec {
-                    phys,
-                    index,
-                    order: order as u32,
-                },
-                GFP_KERNEL,
-            )?;
+            let _ = m.folios.push_within_capacity(FolioRec {
+                phys,
+                index,
+                // Out of range orders stay out of range for `validate`.
+                order: u32::try_from(order).unwrap_or(u32::MAX),
+            });
         }
-        m.dirents
-            .reserve(dirents.len() / DIRENT_REC_SIZE, GFP_KERNEL)?;
         for r in dirents.chunks_exact(DIRENT_REC_SIZE) {
             let mut c = Cursor(r);
             let (parent, ino, name_off, name_len) = (c.u64(), c.u64(), c.u32(), c.u32());
-            m.dirents.push(
-                DirentRec {
-                    parent,
-                    ino,
-                    name_off,
-                    name_len,
-                },
-                GFP_KERNEL,
-            )?;
+            let _ = m.dirents.push_within_capacity(DirentRec {
+                parent,
+                ino,
+                name_off,
+                name_len,
+            });
         }
         m.names.extend_from_slice(names, GFP_KERNEL)?;
-        let index = m.validate().map_err(|w| bad(why, w))?;
-        Ok((m, index))
+        Ok(m)
     }
 
     /// Checks every record and the consistency of the whole tree; returns the index built
-    /// for it.
-    fn validate(&self) -> core::result::Result<Index, &'static str> {
+    /// for it. The same checks run on the outgoing side before a handover is offered, so a
+    /// handover the next kernel would refuse is refused at freeze.
+    ///
+    /// `ENOMEM` leaves the manifest as it was, to be validated again later.
+    pub(crate) fn validate(&self) -> Checked<Index> {
+        let bad = Refusal::invalid;
         // Inode numbers: unique, non-zero, below `next_ino`; root is a directory.
-        let index = Index::new(self).map_err(|_| "out of memory")?;
+        let index = Index::new(self)?;
         if index.by_ino.windows(2).any(|w| w[0].0 == w[1].0) {
-            return Err("duplicate inode number");
+            return Err(bad("duplicate inode number"));
         }
         let find = |ino: u64| index.find(ino);
-        let root = find(self.root).ok_or("root inode missing")?;
+        let root = find(self.root).ok_or(bad("root inode missing"))?;
         if self.inodes[root].mode & S_IFMT != S_IFDIR {
-            return Err("root is not a directory");
+            return Err(bad("root is not a directory"));
         }
 
         // Each inode on its own; folio ranges consumed in order, exactly once.
         let mut next_folio: u64 = 0;
         for i in self.inodes.iter() {
-            self.check_inode(i)?;
+            self.check_inode(i).map_err(bad)?;
             if i.ino == 0 || i.ino >= self.next_ino {
-                return Err("inode number out of range");
+                return Err(bad("inode number out of range"));
             }
             if i.folio_first != next_folio || i.folio_count > self.folios.len() as u64 - next_folio
             {
-                return Err("bad folio range");
+                return Err(bad("bad folio range"));
             }
             next_folio += i.folio_count;
         }
         if next_folio != self.folios.len() as u64 {
-            return Err("unreferenced folios");
+            return Err(bad("unreferenced folios"));
         }
 
         // No physical memory described twice.
         let mut ranges: KVVec<(u64, u64)> =
-            KVVec::with_capacity(self.folios.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+            KVVec::with_capacity(self.folios.len(), GFP_KERNEL)?;
         for r in self.folios.iter() {
             let _ =
                 ranges.push_within_capacity((r.phys, r.phys + ((1u64 << r.order) << PAGE_SHIFT)));
         }
-        ranges.sort_unstable();
+        sort_unstable(&mut ranges);
         if ranges.windows(2).any(|w| w[1].0 < w[0].1) {
-            return Err("folio memory used twice");
+            return Err(bad("folio memory used twice"));
         }
 
         // Directory entries: valid names, existing parent directory and child, unique
         // (parent, name); count the links each inode gets.
         let mut links: KVVec<u32> =
-            KVVec::from_elem(0u32, self.inodes.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+            KVVec::from_elem(0u32, self.inodes.len(), GFP_KERNEL)?;
         let mut entries: KVVec<u32> =
-            KVVec::from_elem(0u32, self.inodes.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+            KVVec::from_elem(0u32, self.inodes.len(), GFP_KERNEL)?;
         let mut keys: KVVec<(u64, &[u8])> =
-            KVVec::with_capacity(self.dirents.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+            KVVec::with_capacity(self.dirents.len(), GFP_KERNEL)?;
         for d in self.dirents.iter() {
             let end = (d.name_off as usize)
                 .checked_add(d.name_len as usize)
-                .ok_or("bad name")?;
+                .ok_or(bad("bad name"))?;
             let name = self
                 .names
                 .get(d.name_off as usize..end)
-                .ok_or("name out of bounds")?;
+                .ok_or(bad("name out of bounds"))?;
             if !is_valid_name(name) {
-                return Err("invalid name");
+                return Err(bad("invalid name"));
             }
-            let p = find(d.parent).ok_or("entry in unknown directory")?;
+            let p = find(d.parent).ok_or(bad("entry in unknown directory"))?;
             if self.inodes[p].mode & S_IFMT != S_IFDIR {
-                return Err("entry in a non-directory");
+                return Err(bad("entry in a non-directory"));
             }
-            let c = find(d.ino).ok_or("entry for unknown inode")?;
+            let c = find(d.ino).ok_or(bad("entry for unknown inode"))?;
             if c == root {
-                return Err("entry for the root");
+                return Err(bad("entry for the root"));
             }
             links[c] += 1;
             entries[c] = entries[c].saturating_add(1);
@@ -436,24 +476,24 @@ impl Manifest {
             }
             let _ = keys.push_within_capacity((d.parent, name));
         }
-        keys.sort_unstable();
+        sort_unstable(&mut keys);
         if keys.windows(2).any(|w| w[0] == w[1]) {
-            return Err("duplicate name in a directory");
+            return Err(bad("duplicate name in a directory"));
         }
         for (n, i) in self.inodes.iter().enumerate() {
             let is_dir = i.mode & S_IFMT == S_IFDIR;
             if n == root {
                 // "." and ".." of the root, plus ".." of each subdirectory.
                 if links[n].checked_add(2) != Some(i.nlink) {
-                    return Err("link count mismatch");
+                    return Err(bad("link count mismatch"));
                 }
             } else if is_dir {
                 // Directories have exactly one entry (no directory hard links).
                 if entries[n] != 1 || links[n].checked_add(1) != Some(i.nlink) {
-                    return Err("directory link count mismatch");
+                    return Err(bad("directory link count mismatch"));
                 }
             } else if links[n] == 0 || links[n] != i.nlink {
-                return Err("link count mismatch");
+                return Err(bad("link count mismatch"));
             }
         }
         self.check_tree(root, &index)?;
@@ -462,43 +502,43 @@ impl Manifest {
 
     /// Every directory but the root has exactly one entry (checked via link counts); walk
     /// from the root to prove all inodes are reachable (no cycles) within `MAX_DEPTH`.
-    fn check_tree(&self, root: usize, index: &Index) -> core::result::Result<(), &'static str> {
-        let oom = |_| "out of memory";
-        let mut seen = KVVec::from_elem(false, self.inodes.len(), GFP_KERNEL).map_err(oom)?;
+    fn check_tree(&self, root: usize, index: &Index) -> Checked<()> {
+        let bad = Refusal::invalid;
+        let mut seen = KVVec::from_elem(false, self.inodes.len(), GFP_KERNEL)?;
         // Breadth-first, level by level.
         let mut level: KVVec<usize> = KVVec::new();
-        level.push(root, GFP_KERNEL).map_err(oom)?;
+        level.push(root, GFP_KERNEL)?;
         seen[root] = true;
         let mut visited = 1usize;
         let mut depth = 0usize;
         while !level.is_empty() {
             depth += 1;
             if depth > MAX_DEPTH {
-                return Err("tree too deep");
+                return Err(bad("tree too deep"));
             }
             let mut next = KVVec::new();
             for &dir in level.iter() {
                 for d in index.children(self, self.inodes[dir].ino) {
-                    let c = index.find(d.ino).ok_or("entry for unknown inode")?;
+                    let c = index.find(d.ino).ok_or(bad("entry for unknown inode"))?;
                     if seen[c] {
                         continue;
                     }
                     seen[c] = true;
                     visited += 1;
                     if self.inodes[c].mode & S_IFMT == S_IFDIR {
-                        next.push(c, GFP_KERNEL).map_err(oom)?;
+                        next.push(c, GFP_KERNEL)?;
                     }
                 }
             }
             level = next;
         }
         if visited != self.inodes.len() {
-            return Err("inodes not reachable from the root");
+            return Err(bad("inodes not reachable from the root"));
         }
         Ok(())
     }
 
-    fn check_inode(&self, i: &InodeRec) -> core::result::Result<(), &'static str> {
+    fn check_inode(&self, i: &InodeRec) -> Result<(), &'static str> {
         if !is_valid_mode(i.mode) {
             return Err("bad mode");
         }
@@ -528,10 +568,18 @@ impl Manifest {
         let count = usize::try_from(i.folio_count).map_err(|_| "bad folio range")?;
         let end = first.checked_add(count).ok_or("bad folio range")?;
         let folios = self.folios.get(first..end).ok_or("bad folio range")?;
-        // Pages covered by the size, rounded up.
-        let pages = i.size.div_ceil(1u64 << PAGE_SHIFT);
+        // A symbolic link's target is one page at index 0 (`page_symlink`).
+        if t == S_IFLNK
+            && (folios.len() != 1 || folios[0].order != 0 || folios[0].index != 0)
+        {
+            return Err("bad symlink data");
+        }
         let mut next_free: u64 = 0;
         for r in folios {
+            // The largest folio the page cache takes (`MAX_PAGECACHE_ORDER`).
+            if r.order > max_pagecache_order() {
+                return Err("folio order too large");
+            }
             let span = 1u64 << r.order;
             let bytes = span << PAGE_SHIFT;
             if r.phys == 0 || r.phys % bytes != 0 || r.phys.checked_add(bytes).is_none() {
@@ -543,8 +591,10 @@ impl Manifest {
             if r.index < next_free {
                 return Err("folios out of order or overlapping");
             }
-            if r.index >= pages {
-                return Err("folio beyond end of file");
+            // Folios past the end of the file (`fallocate` with `FALLOC_FL_KEEP_SIZE`) are
+            // kept, within the largest file size.
+            if r.index.checked_add(span).is_none_or(|end| end > MAX_FILE_PAGES) {
+                return Err("folio beyond the largest file size");
             }
             next_free = r.index + span;
         }
@@ -563,17 +613,17 @@ pub(crate) struct Index {
 }
 
 impl Index {
-    fn new(m: &Manifest) -> Result<Self> {
+    fn new(m: &Manifest) -> Checked<Self> {
         let mut by_ino = KVVec::with_capacity(m.inodes.len(), GFP_KERNEL)?;
         for (n, i) in m.inodes.iter().enumerate() {
             by_ino.push((i.ino, n), GFP_KERNEL)?;
         }
-        by_ino.sort_unstable();
+        sort_unstable(&mut by_ino);
         let mut by_parent = KVVec::with_capacity(m.dirents.len(), GFP_KERNEL)?;
         for k in 0..m.dirents.len() {
             by_parent.push(k, GFP_KERNEL)?;
         }
-        by_parent.sort_unstable_by_key(|&k| m.dirents[k].parent);
+        sort_unstable_by_key(&mut by_parent, |&k| m.dirents[k].parent);
         Ok(Self { by_ino, by_parent })
     }
 
@@ -733,22 +783,22 @@ mod tests {
 
     /// Decodes a test blob from [`encode`]: the tables are whatever follows the FDT.
     pub(super) fn decode(blob: &[u8]) -> Result<Manifest> {
-        let mut why = "";
         let fdt_len = blob
             .get(4..8)
             .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
             .unwrap_or(blob.len())
             .min(blob.len());
         let (fdt, tables) = blob.split_at(fdt_len);
-        let fetch = |chunks: &[(u64, u64)]| -> Result<KVVec<u8>> {
+        let fetch = |chunks: &[(u64, u64)], out: &mut KVVec<u8>| -> Result {
             if chunks.len() != 1 || chunks[0] != (FAKE_PHYS, tables.len() as u64) {
                 return Err(EINVAL);
             }
-            let mut v = KVVec::new();
-            v.extend_from_slice(tables, GFP_KERNEL)?;
-            Ok(v)
+            out.extend_from_slice(tables, GFP_KERNEL)?;
+            Ok(())
         };
-        Manifest::decode(fdt, fetch, &mut why).map(|(m, _)| m)
+        let m = Manifest::decode(fdt, fetch)?;
+        m.validate()?;
+        Ok(m)
     }
 
     #[test]
@@ -768,6 +818,45 @@ mod tests {
         assert_eq!(decode(&encode(&m)), Ok(m));
     }
 
+    /// Folios past the end of a file (`fallocate` with `FALLOC_FL_KEEP_SIZE`) are handed
+    /// over.
+    #[test]
+    fn accepts_folios_past_eof() {
+        let mut m = sample();
+        m.inodes[1].size = 100;
+        assert_eq!(decode(&encode(&m)), Ok(m));
+    }
+
+    /// A large handover is validated without deep recursion (the kernel stack is 16 KiB):
+    /// 300,000 folios and 100,000 entries, in an order that sorting has to work on.
+    #[test]
+    fn validates_large_manifests() {
+        let mut m = Manifest {
+            root: 1,
+            next_ino: 200_000,
+            ..Default::default()
+        };
+        m.inodes.push(ino(1, DIR, 2, 0, 0), GFP_KERNEL).unwrap();
+        let files = 100_000u64;
+        for n in 0..files {
+            // Inode numbers in reverse order, folios at descending addresses.
+            let i = 150_000 - n;
+            let mut rec = ino(i, S_IFREG | 0o600, 1, 3 * 4096, 3);
+            rec.folio_first = m.folios.len() as u64;
+            for k in 0..3u64 {
+                let phys = (1u64 << 40) - ((n * 3 + k + 1) << PAGE_SHIFT);
+                m.folios
+                    .push(FolioRec { phys, index: k, order: 0 }, GFP_KERNEL)
+                    .unwrap();
+            }
+            m.inodes.push(rec, GFP_KERNEL).unwrap();
+            let name = kernel::str::CString::try_from_fmt(fmt!("f{i}")).unwrap();
+            m.push_dirent(1, i, name.to_bytes()).unwrap();
+        }
+        m.inodes[0].nlink = 2;
+        assert_eq!(m.validate().map(|_| ()), Ok(()));
+    }
+
     #[test]
     fn encode_reports_nospc() {
         let m = sample();
@@ -780,7 +869,7 @@ mod tests {
     #[test]
     fn rejects_foreign_version() {
         let mut blob = encode(&sample());
-        let pos = blob.windows(8).position(|w| w == b"khofs-v1").unwrap();
+        let pos = blob.windows(8).position(|w| w == b"khofs-v2").unwrap();
         blob[pos + 7] = b'9';
         assert_eq!(decode(&blob), Err(EPROTONOSUPPORT));
     }
@@ -789,7 +878,7 @@ mod tests {
     #[test]
     fn rejects_inconsistent_trees() {
         type Corrupt = fn(&mut Manifest);
-        let cases: [Corrupt; 34] = [
+        let cases: [Corrupt; 38] = [
             |m| m.root = 99,                                             // root missing
             |m| m.root = 2,                                              // root not a directory
             |m| m.next_ino = 5,                                          // ino beyond next-ino
@@ -800,7 +889,7 @@ mod tests {
             |m| m.inodes[1].uid = u32::MAX,                              // invalid owner
             |m| m.inodes[1].mtime.nsec = 1_000_000_000,                  // bad timestamp
             |m| m.inodes[1].size = u64::MAX,                             // size too large
-            |m| m.inodes[1].size = 4096,                                 // folio beyond EOF
+            |m| m.folios[1].index = u64::MAX,                            // beyond any file size
             |m| m.inodes[1].nlink = 1,                                   // link count
             |m| m.inodes[0].nlink = 4,                                   // root link count
             |m| m.inodes[2].nlink = 2,                                   // dir link count
@@ -824,6 +913,10 @@ mod tests {
             |m| m.dirents[2].ino = 3,        // directory cycle d/e -> d
             |m| m.dirents[4].parent = 99,    // entry in unknown directory
             |m| (m.dirents[7].name_off, m.dirents[7].name_len) = (0, 5), // duplicate "a.txt"
+            |m| m.folios[2].order = 1,       // large folio for a symlink
+            |m| m.folios[2].index = 1,       // symlink data not at index 0
+            |m| m.inodes[4].folio_count = 0, // symlink without data
+            |m| m.folios[3].order = max_pagecache_order() + 1, // above the page cache's
         ];
         for (n, corrupt) in cases.iter().enumerate() {
             let mut m = sample();

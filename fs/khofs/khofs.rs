@@ -57,8 +57,9 @@ pub(crate) struct State {
     pub(crate) instances: KVVec<Named>,
     /// Names whose handover from the previous kernel was already looked at.
     pub(crate) checked: KVVec<KVec<u8>>,
-    /// Validated handovers that did not fit the limits of their first mount, by name.
-    pub(crate) held: KVVec<(KVec<u8>, handover::Manifest, handover::Index)>,
+    /// Decoded handovers waiting for a mount: they did not fit the limits of their first
+    /// mount, or could not be checked for lack of memory. By name.
+    pub(crate) held: KVVec<(KVec<u8>, handover::Manifest)>,
 }
 
 impl State {
@@ -70,31 +71,50 @@ impl State {
     }
 
     /// Takes the held handover of instance `name`, if any.
-    pub(crate) fn take_held(
-        &mut self,
-        name: &[u8],
-    ) -> Option<(handover::Manifest, handover::Index)> {
+    pub(crate) fn take_held(&mut self, name: &[u8]) -> Option<handover::Manifest> {
         let pos = self.held.iter().position(|h| h.0.as_slice() == name)?;
-        let (_, m, index) = self.held.remove(pos).ok()?;
-        Some((m, index))
+        let (_, m) = self.held.remove(pos).ok()?;
+        Some(m)
     }
 
-    /// Holds the validated handover `m` of instance `name` for a later mount.
-    pub(crate) fn hold(
+    /// Returns what the previous kernel handed over for instance `name` (KHO subtree
+    /// `node`), decoded but not validated: a held handover, or the one from KHO the first
+    /// time the name is looked at. `ENOMEM` leaves the handover in KHO for another try.
+    pub(crate) fn incoming(
         &mut self,
         name: &[u8],
-        (m, index): (handover::Manifest, handover::Index),
-    ) -> Result {
+        node: &CStr,
+    ) -> Result<Option<handover::Manifest>> {
+        if let Some(m) = self.take_held(name) {
+            return Ok(Some(m));
+        }
+        if self.checked.iter().any(|n| n.as_slice() == name) {
+            return Ok(None);
+        }
+        // Allocated first, so that a consumed handover is always recorded.
+        let mut owned = KVec::new();
+        owned.extend_from_slice(name, GFP_KERNEL)?;
+        self.checked.reserve(1, GFP_KERNEL)?;
+        let res = restore::fetch(node);
+        if !matches!(res, Err(e) if e == ENOMEM) {
+            let _ = self.checked.push_within_capacity(owned);
+        }
+        res
+    }
+
+    /// Holds the decoded handover `m` of instance `name` for a later mount.
+    pub(crate) fn hold(&mut self, name: &[u8], m: handover::Manifest) -> Result {
         let mut owned = KVec::new();
         let room = owned
             .extend_from_slice(name, GFP_KERNEL)
             .and_then(|()| self.held.reserve(1, GFP_KERNEL));
         if room.is_err() {
             // Cannot keep it: free its folios rather than leak them.
-            restore::discard_all(&m);
+            let freed = restore::discard_all(&m);
+            pr_err!("out of memory: handover dropped, {freed} folios freed\n");
             return Err(ENOMEM);
         }
-        self.held.push((owned, m, index), GFP_KERNEL)?;
+        let _ = self.held.push_within_capacity((owned, m));
         Ok(())
     }
 }

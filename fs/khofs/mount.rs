@@ -17,9 +17,8 @@ use kernel::{
     prelude::*,
     str::CString,
     sync::{
-        aref::ARef,
         atomic::{Atomic, Relaxed},
-        Arc, ArcBorrow, SetOnce,
+        Arc, ArcBorrow,
     },
 };
 
@@ -41,12 +40,18 @@ pub(crate) struct Instance {
     pub(crate) name: KVec<u8>,
     /// Name of its KHO subtree: `khofs-<name>`.
     pub(crate) node: CString,
-    /// The root of the tree, set up by `fill_super`; the dcache holds the whole namespace.
-    pub(crate) root: SetOnce<ARef<Dentry>>,
     /// Next inode number to hand out; numbers survive kexec, so they never repeat.
     pub(crate) next_ino: Atomic<u64>,
     /// Space and inode limits from the mount options, and the usage.
     pub(crate) limits: Limits,
+}
+
+impl Instance {
+    /// Returns the name, for messages.
+    pub(crate) fn name_str(&self) -> &str {
+        // Valid names are ASCII (see `is_valid_instance_name`).
+        core::str::from_utf8(&self.name).unwrap_or("?")
+    }
 }
 
 /// Returns whether `name` is a valid instance name: 1 to [`NAME_MAX`] bytes of letters,
@@ -90,7 +95,6 @@ impl FileSystem for KhoFs {
             Instance {
                 name: owned,
                 node,
-                root: SetOnce::new(),
                 next_ino: Atomic::new(ROOT_INO + 1),
                 limits: Limits::new(),
             },
@@ -120,57 +124,53 @@ impl FileSystem for KhoFs {
             return Err(EBUSY);
         }
         // The first mount of an instance after a KHO boot takes over what the previous kernel
-        // handed over for it; only once, even if that fails. A handover that does not fit the
-        // mount's limits waits for a mount with larger ones.
-        let incoming = if let Some(held) = state.take_held(&inst.name) {
-            Some(held)
-        } else if state
-            .checked
-            .iter()
-            .any(|n| n.as_slice() == inst.name.as_slice())
-        {
-            None
-        } else {
-            let mut name = KVec::new();
-            name.extend_from_slice(&inst.name, GFP_KERNEL)?;
-            state.checked.push(name, GFP_KERNEL)?;
-            restore::fetch(&inst.node)?
+        // handed over for it. A handover that does not fit the mount's limits, or that could
+        // not be checked for lack of memory, waits for the next mount.
+        let Some(m) = state.incoming(&inst.name, &inst.node)? else {
+            drop(state);
+            let attrs = Attrs {
+                mode: S_IFDIR | DEFAULT_ROOT_MODE,
+                ..Default::default()
+            };
+            sb.set_root(sb.new_inode(&attrs, Some(ROOT_INO), false)?)?;
+            inst.next_ino.store(ROOT_INO + 1, Relaxed);
+            return Ok(());
         };
-        if let Some((m, _)) = &incoming {
-            let (blocks, inodes) = m.usage();
-            if !sb.fits(blocks, inodes) {
-                pr_err!(
-                    "{}: the handover holds {} KiB in {} inodes, more than size=/nr_inodes= allow; \
-                     mount with larger limits\n",
-                    core::str::from_utf8(&inst.name).unwrap_or("?"),
-                    blocks * (kernel::page::PAGE_SIZE as u64 / 1024),
-                    inodes
-                );
-                if let Some(held) = incoming {
-                    state.hold(&inst.name, held)?;
-                }
-                return Err(ENOSPC);
+        let name = inst.name_str();
+        let (m, index) = match restore::validate(name, m) {
+            Ok(v) => v,
+            Err((e, Some(m))) => {
+                state.hold(&inst.name, m)?;
+                return Err(e);
             }
+            Err((e, None)) => return Err(e),
+        };
+        // Limits not given as options grow to fit what was handed over.
+        let (blocks, inodes) = m.usage();
+        sb.fit_default_limits(blocks, inodes);
+        if !sb.fits(blocks, inodes) {
+            pr_err!(
+                "{name}: the handover holds {} KiB in {} inodes, more than size=/nr_inodes= \
+                 allow; mount with larger limits\n",
+                blocks * (kernel::page::PAGE_SIZE as u64 / 1024),
+                inodes
+            );
+            state.hold(&inst.name, m)?;
+            return Err(ENOSPC);
         }
         drop(state);
-        let (root, next_ino) = match incoming {
-            Some((m, index)) => restore::build_tree(sb, &m, &index)?,
-            None => {
-                let attrs = Attrs {
-                    mode: S_IFDIR | DEFAULT_ROOT_MODE,
-                    ..Default::default()
-                };
-                (
-                    sb.set_root(sb.new_inode(&attrs, Some(ROOT_INO), false)?)?,
-                    ROOT_INO + 1,
-                )
+        match restore::build_tree(sb, &m, &index) {
+            Ok(next_ino) => {
+                inst.next_ino.store(next_ino, Relaxed);
+                Ok(())
             }
-        };
-        inst.next_ino.store(next_ino, Relaxed);
-        if !inst.root.populate(root.into()) {
-            return Err(EBUSY);
+            // Nothing restored yet: keep the handover for the next mount.
+            Err((e, true)) => {
+                STATE.lock().hold(&inst.name, m)?;
+                Err(e)
+            }
+            Err((e, false)) => Err(e),
         }
-        Ok(())
     }
 
     fn kill_super(data: Arc<Instance>) {
@@ -178,7 +178,6 @@ impl FileSystem for KhoFs {
         // failed): forget it, withdrawing anything prepared for it.
         let mut state = STATE.lock();
         state.instances.retain(|n| !Arc::ptr_eq(&n.inst, &data));
-        // `data`, and with it the root reference, goes away before the VFS tears down the tree.
     }
 
     fn new_ino(data: ArcBorrow<'_, Instance>) -> u64 {
@@ -204,8 +203,8 @@ impl FileSystem for KhoFs {
         // Already pinned by an earlier mount; `pin` is dropped here, without the lock.
     }
 
-    fn freeze(inst: ArcBorrow<'_, Instance>) -> Result {
-        serialize::prepare(&inst)
+    fn freeze(inst: ArcBorrow<'_, Instance>, root: &Dentry) -> Result {
+        serialize::prepare(&inst, root)
     }
 
     fn unfreeze(inst: ArcBorrow<'_, Instance>) -> Result {

@@ -13,16 +13,20 @@ use kernel::{
         sb::NewSuperBlock,
     },
     kho,
+    page::PAGE_SIZE,
     prelude::*,
+    sort::sort_unstable,
     sync::aref::ARef,
 };
 
-/// Looks for the handover `node` (`khofs-<instance>`) from the previous kernel and validates
-/// it.
+/// Looks for the handover `node` (`khofs-<instance>`) from the previous kernel and decodes
+/// it; [`Manifest::validate`] checks its contents.
 ///
-/// Returns `None` if there is none. A handover that fails validation is refused as a whole
-/// with one `pr_err` and an errno, before any of its memory is touched.
-pub(crate) fn fetch(node: &CStr) -> Result<Option<(Manifest, Index)>> {
+/// Returns `None` if there is none. `ENOMEM` consumed nothing: the handover can be fetched
+/// again. On any other error the handover is consumed and refused as a whole, with one
+/// `pr_err`; its data folios cannot be located and stay reserved only if its tables are
+/// unreadable (for example a different ABI version).
+pub(crate) fn fetch(node: &CStr) -> Result<Option<Manifest>> {
     let incoming = match kho::Incoming::retrieve(node) {
         Ok(i) => i,
         Err(e) if e == ENOENT => return Ok(None),
@@ -31,43 +35,78 @@ pub(crate) fn fetch(node: &CStr) -> Result<Option<(Manifest, Index)>> {
             return Err(e);
         }
     };
-    let mut why = "";
     // The tables: each piece is taken back (KHO checks it was preserved) and freed.
-    let fetch = |chunks: &[(u64, u64)]| -> Result<KVVec<u8>> {
-        let mut out = KVVec::new();
+    let fetch = |chunks: &[(u64, u64)], out: &mut KVVec<u8>| -> Result {
         for (k, &(phys, len)) in chunks.iter().enumerate() {
-            if let Err(e) = kho::take_preserved(phys, len as usize, &mut out) {
+            if let Err(e) = kho::take_preserved(phys, len as usize, out) {
                 for &(rest, _) in &chunks[k + 1..] {
                     drop(kho::restore_folio(rest));
                 }
                 return Err(e);
             }
         }
-        Ok(out)
+        Ok(())
     };
-    let decoded = Manifest::decode(incoming.as_slice(), fetch, &mut why);
-    // The manifest is a copy; the blob is no longer needed either way.
-    incoming.free();
-    let decoded = decoded.inspect_err(|e| {
-        pr_err!("refusing handover from previous kernel: {why} ({e:?})\n");
-    })?;
-    Ok(Some(decoded))
+    match Manifest::decode(incoming.as_slice(), fetch) {
+        Ok(m) => {
+            // The manifest is a copy; the blob is no longer needed.
+            incoming.free();
+            Ok(Some(m))
+        }
+        // Nothing consumed: keep the blob for another try.
+        Err(r) if r.err == ENOMEM => Err(ENOMEM),
+        Err(r) => {
+            incoming.free();
+            pr_err!("refusing handover from previous kernel: {} ({:?})\n", r.why, r.err);
+            Err(r.err)
+        }
+    }
+}
+
+/// Validates the decoded handover `m` of instance `name`. A handover that fails validation is
+/// refused with one `pr_err`, and its data folios are freed.
+///
+/// `ENOMEM` gives `m` back, to be held for another try.
+pub(crate) fn validate(name: &str, m: Manifest) -> core::result::Result<(Manifest, Index), (Error, Option<Manifest>)> {
+    match m.validate() {
+        Ok(index) => Ok((m, index)),
+        Err(r) if r.err == ENOMEM => Err((ENOMEM, Some(m))),
+        Err(r) => {
+            let freed = discard_all(&m);
+            pr_err!(
+                "{name}: refusing handover from previous kernel: {}; {freed} folios freed\n",
+                r.why
+            );
+            Err((r.err, None))
+        }
+    }
 }
 
 /// Recreates the tree described by the validated manifest `m` (with its `index`) in `sb`,
-/// putting the preserved folios back into the page caches, and returns the root and the
-/// next inode number.
-pub(crate) fn build_tree<'a>(
-    sb: &'a NewSuperBlock<KhoFs>,
+/// putting the preserved folios back into the page caches, and returns the next inode number.
+///
+/// On error, also returns whether nothing was consumed (the handover can be tried again);
+/// otherwise the folios of the handover are freed.
+pub(crate) fn build_tree(
+    sb: &NewSuperBlock<KhoFs>,
     m: &Manifest,
     index: &Index,
-) -> Result<(&'a Dentry, u64)> {
+) -> core::result::Result<u64, (Error, bool)> {
+    let (mut inodes, mut linked, mut dirs) = (|| -> Result<_> {
+        let inodes: KVVec<ARef<Inode>> = KVVec::with_capacity(m.inodes.len(), GFP_KERNEL)?;
+        let linked = KVVec::from_elem(false, m.inodes.len(), GFP_KERNEL)?;
+        let dirs: KVVec<(&Dentry, u64)> = KVVec::with_capacity(16, GFP_KERNEL)?;
+        Ok((inodes, linked, dirs))
+    })()
+    .map_err(|e| (e, true))?;
+
     // First every inode with its data; on failure, free the folios not yet restored.
-    let mut inodes: KVVec<ARef<Inode>> = KVVec::with_capacity(m.inodes.len(), GFP_KERNEL)?;
     let mut folios = 0usize;
     for (n, rec) in m.inodes.iter().enumerate() {
         match restore_inode(sb, m, rec) {
-            Ok(inode) => inodes.push(inode, GFP_KERNEL)?,
+            Ok(inode) => {
+                let _ = inodes.push_within_capacity(inode);
+            }
             Err((e, done)) => {
                 pr_err!(
                     "handover: cannot restore inode {} ({} of {}): {e:?}; mount refused\n",
@@ -76,44 +115,50 @@ pub(crate) fn build_tree<'a>(
                     m.inodes.len()
                 );
                 discard(m, &m.inodes[n..], done);
-                return Err(e);
+                return Err((e, false));
             }
         }
         folios += rec.folio_count as usize;
     }
 
-    let find = |ino: u64| index.find(ino).ok_or(EINVAL);
-
-    // Then the namespace, directory by directory from the root. `inodes` keeps a
-    // reference to each inode until the end, for its hard links.
-    let mut linked = KVVec::from_elem(false, m.inodes.len(), GFP_KERNEL)?;
-    let r = find(m.root)?;
-    let root = sb.set_root(inodes[r].clone())?;
-    linked[r] = true;
-    let mut dirs: KVVec<(&Dentry, u64)> = KVVec::new();
-    dirs.push((root, m.root), GFP_KERNEL)?;
-    while let Some((dir, dir_ino)) = dirs.pop() {
-        for d in index.children(m, dir_ino) {
-            let c = find(d.ino)?;
-            let inode = &inodes[c];
-            if linked[c] {
-                dir.add_hard_link(m.name(d), inode)?;
-                continue;
-            }
-            linked[c] = true;
-            let child = dir.add_child(m.name(d), inode.clone())?;
-            if inode.mode() & S_IFMT == S_IFDIR {
-                dirs.push((child, d.ino), GFP_KERNEL)?;
+    // Then the namespace, directory by directory from the root. `inodes` keeps a reference
+    // to each inode until the end, for its hard links; on error, dropping them frees
+    // everything restored.
+    let mut namespace = || -> Result {
+        let find = |ino: u64| index.find(ino).ok_or(EINVAL);
+        let r = find(m.root)?;
+        let root = sb.set_root(inodes[r].clone())?;
+        linked[r] = true;
+        dirs.push((root, m.root), GFP_KERNEL)?;
+        while let Some((dir, dir_ino)) = dirs.pop() {
+            for d in index.children(m, dir_ino) {
+                let c = find(d.ino)?;
+                let inode = &inodes[c];
+                if linked[c] {
+                    sb.add_hard_link(dir, m.name(d), inode)?;
+                    continue;
+                }
+                linked[c] = true;
+                let child = dir.add_child(m.name(d), inode.clone())?;
+                if inode.mode() & S_IFMT == S_IFDIR {
+                    dirs.push((child, d.ino), GFP_KERNEL)?;
+                }
             }
         }
+        Ok(())
+    };
+    if let Err(e) = namespace() {
+        pr_err!("handover: cannot rebuild the namespace: {e:?}; mount refused\n");
+        return Err((e, false));
     }
+    inodes.clear();
     pr_info!(
         "took over {} inodes, {} entries, {} folios from the previous kernel\n",
         m.inodes.len(),
         m.dirents.len(),
         folios
     );
-    Ok((root, m.next_ino))
+    Ok(m.next_ino)
 }
 
 /// Creates the inode for `rec` and restores its folios. On error, also returns how many of
@@ -159,7 +204,37 @@ fn discard(m: &Manifest, rest: &[InodeRec], skip: usize) {
     }
 }
 
-/// Frees every data folio of a validated manifest that will not be restored.
-pub(crate) fn discard_all(m: &Manifest) {
-    discard(m, &m.inodes, 0);
+/// Frees every data folio that the (possibly invalid) manifest `m` lists and the previous
+/// kernel preserved, and returns how many were freed.
+///
+/// KHO restores only addresses it preserved, each once; addresses listed twice are restored
+/// once.
+pub(crate) fn discard_all(m: &Manifest) -> usize {
+    let mut phys: KVVec<u64> = KVVec::new();
+    let listed = phys.reserve(m.folios.len(), GFP_KERNEL).is_ok();
+    if listed {
+        for r in m.folios.iter() {
+            let _ = phys.push_within_capacity(r.phys);
+        }
+        sort_unstable(&mut phys);
+    }
+    let mut freed = 0usize;
+    let mut free = |p: u64| {
+        if p != 0 && p % PAGE_SIZE as u64 == 0 && kho::restore_folio(p).is_some() {
+            freed += 1;
+        }
+    };
+    if listed {
+        let mut last = None;
+        for &p in phys.iter() {
+            if last != Some(p) {
+                free(p);
+            }
+            last = Some(p);
+        }
+    } else {
+        // Without memory for the list: in table order (a duplicate is refused by KHO).
+        m.folios.iter().for_each(|r| free(r.phys));
+    }
+    freed
 }

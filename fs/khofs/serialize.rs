@@ -3,7 +3,7 @@
 //! The outgoing side of the handover, run from the reboot notifier during `kexec -e`.
 
 use crate::{
-    handover::{FolioRec, InodeRec, Manifest},
+    handover::{Checked, FolioRec, InodeRec, Manifest, Refusal},
     mount::Instance,
     STATE,
 };
@@ -49,13 +49,13 @@ fn unpreserve_all(folios: &[ARef<Folio>]) {
 /// Runs when the instance is frozen, so the tree cannot change meanwhile (stores through
 /// existing shared mappings still land in the preserved folios). Errors are returned to
 /// whoever froze the file system, before any point of no return.
-pub(crate) fn prepare(inst: &Instance) -> Result {
+pub(crate) fn prepare(inst: &Instance, root: &Dentry) -> Result {
     let mut state = STATE.lock();
     let named = state.find(inst).ok_or(EINVAL)?;
     // A folio preserved twice is preserved once: withdraw any earlier handover first.
     named.published = None;
     let mut preserved = KVVec::new();
-    match publish(inst, &mut preserved) {
+    match publish(inst, root, &mut preserved) {
         Ok((sub, tables, m)) => {
             pr_info!(
                 "{}: prepared handover: {} inodes, {} entries, {} folios, {} bytes of metadata\n",
@@ -74,13 +74,15 @@ pub(crate) fn prepare(inst: &Instance) -> Result {
             });
             Ok(())
         }
-        Err(e) => {
+        Err(r) => {
             unpreserve_all(&preserved);
             pr_err!(
-                "{}: cannot prepare handover: {e:?}\n",
-                inst.node.to_str().unwrap_or("?")
+                "{}: cannot prepare handover: {} ({:?})\n",
+                inst.node.to_str().unwrap_or("?"),
+                r.why,
+                r.err
             );
-            Err(e)
+            Err(r.err)
         }
     }
 }
@@ -127,10 +129,9 @@ pub(crate) fn handover_at_kexec() {
                     }
                 }
             }
-            // Not pinned (should not happen): hand over what is there, unfrozen.
-            None => {
-                let _ = prepare(inst);
-            }
+            // Not pinned (pinning failed at mount, which was reported): the instance goes
+            // away at its last umount, and it cannot be frozen here.
+            None => (),
         }
         let mut state = STATE.lock();
         let name = inst.node.to_str().unwrap_or("?");
@@ -150,42 +151,78 @@ pub(crate) fn handover_at_kexec() {
 /// Size of the pieces the tables are preserved in (order-8 allocations).
 const CHUNK: usize = 1 << 20;
 
+/// Builds, encodes and publishes the handover of `inst`, after checking that the next kernel
+/// will accept it: the published FDT and tables are decoded and validated exactly as the next
+/// kernel does.
 fn publish(
     inst: &Instance,
+    root: &Dentry,
     preserved: &mut KVVec<ARef<Folio>>,
-) -> Result<(Subtree, KVVec<PreservedBuf>, Manifest)> {
-    let m = build(inst, preserved)?;
+) -> Checked<(Subtree, KVVec<PreservedBuf>, Manifest)> {
+    let fail = |why: &'static str| move |err: Error| Refusal { err, why };
+    let m = build(root, inst.next_ino.load(Relaxed), preserved).map_err(fail("cannot record the tree"))?;
     let mut tables = KVVec::with_capacity(m.tables_size(), GFP_KERNEL)?;
     tables.resize(m.tables_size(), 0, GFP_KERNEL)?;
-    m.encode_tables(&mut tables)?;
+    m.encode_tables(&mut tables).map_err(fail("cannot encode the tables"))?;
     let mut pieces = KVVec::with_capacity(tables.len().div_ceil(CHUNK), GFP_KERNEL)?;
     let mut list = KVVec::with_capacity(pieces.capacity(), GFP_KERNEL)?;
     for piece in tables.chunks(CHUNK) {
-        let mut buf = PreservedBuf::new(piece.len())?;
+        let mut buf = PreservedBuf::new(piece.len()).map_err(fail("cannot preserve the tables"))?;
         buf.as_mut_slice()[..piece.len()].copy_from_slice(piece);
         list.push((buf.phys(), piece.len() as u64), GFP_KERNEL)?;
         pieces.push(buf, GFP_KERNEL)?;
     }
-    let mut fdt = PreservedBuf::new(Manifest::fdt_size_bound(list.len()))?;
-    let len = m.encode_fdt(fdt.as_mut_slice(), &list)?;
-    Ok((Subtree::add(&inst.node, fdt, len)?, pieces, m))
+    drop(tables);
+    let mut fdt = PreservedBuf::new(Manifest::fdt_size_bound(list.len()))
+        .map_err(fail("cannot preserve the FDT"))?;
+    let len = m
+        .encode_fdt(fdt.as_mut_slice(), &list)
+        .map_err(fail("cannot encode the FDT"))?;
+
+    // What the next kernel will do with it: decode from the published bytes, then validate.
+    let read = |chunks: &[(u64, u64)], out: &mut KVVec<u8>| -> Result {
+        if chunks.len() != pieces.len() {
+            return Err(EINVAL);
+        }
+        for (&(phys, len), piece) in chunks.iter().zip(pieces.iter()) {
+            if phys != piece.phys() || len as usize > piece.len() {
+                return Err(EINVAL);
+            }
+            out.extend_from_slice(&piece.as_slice()[..len as usize], GFP_KERNEL)?;
+        }
+        Ok(())
+    };
+    let decoded = Manifest::decode(&fdt.as_slice()[..len], read)?;
+    decoded.validate()?;
+    if decoded != m {
+        return Err(Refusal {
+            err: EINVAL,
+            why: "the handover does not decode to what was recorded",
+        });
+    }
+    drop(decoded);
+    let sub = Subtree::add(&inst.node, fdt, len).map_err(fail("cannot publish the FDT"))?;
+    Ok((sub, pieces, m))
 }
 
 /// Walks the tree from the root and records every inode once (hard links become several
 /// entries for one inode), preserving the folios of files and symbolic links.
-fn build(inst: &Instance, preserved: &mut KVVec<ARef<Folio>>) -> Result<Manifest> {
-    let root_dentry = inst.root.as_ref().ok_or(EINVAL)?;
+fn build(
+    root_dentry: &Dentry,
+    next_ino: u64,
+    preserved: &mut KVVec<ARef<Folio>>,
+) -> Result<Manifest> {
     let root = root_dentry.inode().ok_or(EINVAL)?;
     let mut m = Manifest {
         root: root.ino(),
-        next_ino: inst.next_ino.load(Relaxed),
+        next_ino,
         ..Default::default()
     };
     let mut seen: RBTree<u64, usize> = RBTree::new();
     record(&mut m, root, preserved)?;
     seen.try_create_and_insert(root.ino(), 0, GFP_KERNEL)?;
     let mut dirs: KVVec<(ARef<Dentry>, u64)> = KVVec::new();
-    dirs.push((root_dentry.clone(), root.ino()), GFP_KERNEL)?;
+    dirs.push((root_dentry.into(), root.ino()), GFP_KERNEL)?;
     while let Some((dir, dir_ino)) = dirs.pop() {
         for child in dir.children()? {
             let Some(inode) = child.inode() else {

@@ -156,3 +156,8 @@ __rust_helper size_t rust_helper_iov_iter_count(const struct iov_iter *i)
 {
 	return iov_iter_count(i);
 }
+
+__rust_helper unsigned int rust_helper_max_pagecache_order(void)
+{
+	return MAX_PAGECACHE_ORDER;
+}

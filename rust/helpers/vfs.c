@@ -3,6 +3,7 @@
 #include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/sched/signal.h>
+#include <linux/security.h>
 #include <linux/uidgid.h>
 
 __rust_helper struct dentry *rust_helper_dget(struct dentry *dentry)
@@ -76,6 +77,11 @@ __rust_helper struct dentry *rust_helper_d_next_sibling(const struct dentry *den
 	return d_next_sibling(dentry);
 }
 
+__rust_helper int rust_helper_simple_positive(const struct dentry *dentry)
+{
+	return simple_positive(dentry);
+}
+
 __rust_helper bool rust_helper_d_really_is_positive(const struct dentry *dentry)
 {
 	return d_really_is_positive(dentry);
@@ -116,3 +122,13 @@ __rust_helper gid_t rust_helper_from_kgid(struct user_namespace *to, kgid_t gid)
 {
 	return from_kgid(to, gid);
 }
+
+#ifndef CONFIG_SECURITY
+__rust_helper int rust_helper_security_inode_init_security(struct inode *inode, struct inode *dir,
+							   const struct qstr *qstr,
+							   const initxattrs initxattrs,
+							   void *fs_data)
+{
+	return security_inode_init_security(inode, dir, qstr, initxattrs, fs_data);
+}
+#endif

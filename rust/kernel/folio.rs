@@ -13,6 +13,18 @@ use crate::{
 };
 use core::ptr::NonNull;
 
+/// Returns the largest folio order the page cache uses (`MAX_PAGECACHE_ORDER`).
+///
+/// # Examples
+///
+/// ```
+/// assert!(kernel::folio::max_pagecache_order() <= kernel::bindings::MAX_PAGE_ORDER);
+/// ```
+pub fn max_pagecache_order() -> u32 {
+    // SAFETY: No preconditions.
+    unsafe { bindings::max_pagecache_order() }
+}
+
 /// A reference-counted folio.
 ///
 /// # Invariants

@@ -91,9 +91,13 @@ impl Dentry {
         (!ptr.is_null()).then(|| unsafe { Inode::from_raw(ptr) })
     }
 
-    /// Returns referenced snapshots of this directory's positive children.
+    /// Returns referenced snapshots of this directory's children that are names in the
+    /// namespace: positive and hashed (`simple_positive`).
     ///
-    /// Children added or removed concurrently may or may not be included.
+    /// Entries that stay allocated only because they are in use after their name was removed
+    /// (a file unlinked or renamed over while open) and the unnamed entries of `O_TMPFILE`
+    /// files are not included. Children added or removed concurrently may or may not be
+    /// included.
     pub fn children(&self) -> Result<KVVec<ARef<Dentry>>> {
         let mut want = 16usize;
         loop {
@@ -106,7 +110,7 @@ impl Dentry {
                 let mut c = bindings::d_first_child(self.as_ptr());
                 while !c.is_null() {
                     bindings::dentry_lock_nested(c);
-                    if bindings::d_really_is_positive(c) {
+                    if bindings::simple_positive(c) != 0 {
                         if out.len() < out.capacity() {
                             bindings::dget_dlock(c);
                             // Cannot fail: capacity is available.

@@ -280,6 +280,9 @@ pub struct Limits {
     max_inodes: Atomic<u64>,
     used_blocks: Atomic<u64>,
     used_inodes: Atomic<u64>,
+    /// Whether `max_blocks` and `max_inodes` came from mount options (1) or defaults (0).
+    explicit_blocks: Atomic<u32>,
+    explicit_inodes: Atomic<u32>,
     mode: Atomic<u32>,
     uid: Atomic<u32>,
     gid: Atomic<u32>,
@@ -301,6 +304,8 @@ impl Limits {
             max_inodes: Atomic::new(Self::default_inodes()),
             used_blocks: Atomic::new(0),
             used_inodes: Atomic::new(0),
+            explicit_blocks: Atomic::new(0),
+            explicit_inodes: Atomic::new(0),
             mode: Atomic::new(DEFAULT_ROOT_MODE),
             uid: Atomic::new(0),
             gid: Atomic::new(0),
@@ -324,6 +329,10 @@ impl Limits {
         let inodes = opts.inodes.unwrap_or(def_inodes);
         self.max_blocks.store(blocks, Relaxed);
         self.max_inodes.store(inodes, Relaxed);
+        self.explicit_blocks
+            .store(u32::from(opts.blocks.is_some()), Relaxed);
+        self.explicit_inodes
+            .store(u32::from(opts.inodes.is_some()), Relaxed);
         self.mode
             .store(opts.mode.unwrap_or(DEFAULT_ROOT_MODE), Relaxed);
         self.uid.store(opts.uid.unwrap_or(0), Relaxed);
@@ -357,11 +366,39 @@ impl Limits {
         )?;
         if let Some(n) = opts.blocks {
             self.max_blocks.store(n, Relaxed);
+            self.explicit_blocks.store(1, Relaxed);
         }
         if let Some(n) = opts.inodes {
             self.max_inodes.store(n, Relaxed);
+            self.explicit_inodes.store(1, Relaxed);
         }
         Ok(())
+    }
+
+    /// Raises each limit that no mount option set (a default, half of RAM) to at least the
+    /// given use, so that data which already exists in memory (e.g. handed over from the
+    /// previous kernel, which also made the RAM the default is computed from smaller) fits
+    /// without options. Limits set by options are left alone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::fs::limits::Limits;
+    ///
+    /// let l = Limits::new();
+    /// let (max_blocks, _, _, _) = l.usage();
+    /// l.fit_defaults(max_blocks + 10, 1);
+    /// assert!(l.fits(max_blocks + 10, 1));
+    /// ```
+    pub fn fit_defaults(&self, blocks: u64, inodes: u64) {
+        let raise = |explicit: &Atomic<u32>, max: &Atomic<u64>, want: u64| {
+            let m = max.load(Relaxed);
+            if explicit.load(Relaxed) == 0 && m != 0 && m < want {
+                max.store(want, Relaxed);
+            }
+        };
+        raise(&self.explicit_blocks, &self.max_blocks, blocks);
+        raise(&self.explicit_inodes, &self.max_inodes, inodes);
     }
 
     /// Returns whether `blocks` more blocks and `inodes` more inodes fit the limits.

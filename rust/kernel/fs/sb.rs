@@ -88,8 +88,9 @@ pub trait FileSystem: Sized + Send + Sync + 'static {
     }
 
     /// Called when the file system is frozen (`fsfreeze -f`, or [`SuperPin::freeze`]), once
-    /// writers are stopped. An error fails the freeze and is reported to its caller.
-    fn freeze(_data: <Self::Data as ForeignOwnable>::Borrowed<'_>) -> Result {
+    /// writers are stopped, with the root of the tree (valid for the call). An error fails
+    /// the freeze and is reported to its caller.
+    fn freeze(_data: <Self::Data as ForeignOwnable>::Borrowed<'_>, _root: &Dentry) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -223,6 +224,34 @@ impl<T: FileSystem> NewSuperBlock<T> {
         // SAFETY: By the type invariant `s_fs_info` holds the instance data.
         let data = unsafe { T::Data::borrow((*self.0.get()).s_fs_info) };
         T::limits(&data).fits(blocks, inodes)
+    }
+
+    /// Raises the block and inode limits that the mount options did not set to at least
+    /// `blocks` and `inodes` in use, for a superblock set up with data that already exists
+    /// (see [`Limits::fit_defaults`]).
+    pub fn fit_default_limits(&self, blocks: u64, inodes: u64) {
+        // SAFETY: By the type invariant `s_fs_info` holds the instance data.
+        let data = unsafe { T::Data::borrow((*self.0.get()).s_fs_info) };
+        T::limits(&data).fit_defaults(blocks, inodes);
+    }
+
+    /// Adds another name `name` in directory `dir` for the non-directory `inode`, both of
+    /// this superblock (see [`Dentry::add_hard_link`]). Like `link(2)`, the extra name counts
+    /// as an inode against the limits.
+    pub fn add_hard_link(&self, dir: &Dentry, name: &[u8], inode: &Inode) -> Result {
+        let sb = self.0.get();
+        // SAFETY: `dir` and `inode` are valid.
+        if unsafe { (*dir.as_ptr()).d_sb != sb || (*inode.as_ptr()).i_sb != sb } {
+            return Err(EINVAL);
+        }
+        // SAFETY: By the type invariant `sb` is a valid superblock of type `T` being set up.
+        unsafe { Tables::<T>::with_limits(sb, |l| l.charge_inode()) }.unwrap_or(Ok(()))?;
+        let res = dir.add_hard_link(name, inode);
+        if res.is_err() {
+            // SAFETY: As above.
+            unsafe { Tables::<T>::with_limits(sb, |l| l.uncharge_inode()) };
+        }
+        res
     }
 
     /// Puts `folio` (uptodate, handed over) into the page cache of `inode` at `index` (see
@@ -569,10 +598,15 @@ impl<T: FileSystem> Tables<T> {
         unsafe {
             *foliop = folio;
             let size = bindings::folio_size(folio);
-            if !bindings::folio_test_uptodate(folio) && len as usize != size {
-                // Zero what the write will not cover, as `simple_write_begin` does.
-                let from = (pos as usize) & (size - 1);
-                bindings::folio_zero_segments(folio, 0, from, from + len as usize, size);
+            if !bindings::folio_test_uptodate(folio) {
+                // Zero what the write will not cover, as `simple_write_begin` does. The folio
+                // may start before `pos` (it is aligned to its size) and end before
+                // `pos + len` (the caller then copies less): only `from..to` is written.
+                let from = (pos - bindings::folio_pos(folio)) as usize;
+                let to = (from + len as usize).min(size);
+                if from != 0 || to != size {
+                    bindings::folio_zero_segments(folio, 0, from, to, size);
+                }
             }
         }
         0
@@ -759,8 +793,20 @@ impl<T: FileSystem> Tables<T> {
         unsafe {
             let inode = bindings::d_inode(dentry);
             let old_size = bindings::i_size_read(inode);
+            let size = (*attr).ia_valid & bindings::ATTR_SIZE != 0;
+            if size && (*attr).ia_size > old_size {
+                // Growing keeps the folios past the old end (`FALLOC_FL_KEEP_SIZE`), as tmpfs
+                // does; `simple_setattr` would drop those past the new end.
+                let ret = bindings::setattr_prepare(idmap, dentry, attr);
+                if ret != 0 {
+                    return ret;
+                }
+                bindings::i_size_write(inode, (*attr).ia_size);
+                bindings::pagecache_isize_extended(inode, old_size, (*attr).ia_size);
+                (*attr).ia_valid &= !bindings::ATTR_SIZE;
+            }
             let ret = bindings::simple_setattr(idmap, dentry, attr);
-            if ret == 0 && (*attr).ia_valid & bindings::ATTR_SIZE != 0 {
+            if ret == 0 && size {
                 Self::settle(inode, 0);
                 // `truncate(2)` passes no time flags; a size change updates both, as on tmpfs.
                 if bindings::i_size_read(inode) != old_size {
@@ -835,6 +881,29 @@ impl<T: FileSystem> Tables<T> {
         Ok(inode)
     }
 
+    /// Lets the security modules label the new `inode` for `dentry` in `dir`, as ramfs does
+    /// (without extended attributes to keep the labels in).
+    ///
+    /// # Safety
+    ///
+    /// `dir` must be the locked parent of `dentry`, and `inode` a new inode of ours.
+    unsafe fn init_security(
+        dir: *mut bindings::inode,
+        dentry: *mut bindings::dentry,
+        inode: &Inode,
+    ) -> Result {
+        // SAFETY: Per the safety requirements; the name is stable while `dir` is locked.
+        to_result(unsafe {
+            bindings::security_inode_init_security(
+                inode.as_ptr(),
+                dir,
+                &raw const (*dentry).__bindgen_anon_1.d_name,
+                None,
+                core::ptr::null_mut(),
+            )
+        })
+    }
+
     /// Makes `inode` visible as `dentry` in `dir`.
     ///
     /// # Safety
@@ -865,10 +934,13 @@ impl<T: FileSystem> Tables<T> {
         dev: bindings::dev_t,
     ) -> c_int {
         from_result(|| {
-            // SAFETY: The VFS passes a locked directory of our type.
-            let inode = unsafe { Self::new_child_inode(dir, mode, dev)? };
-            // SAFETY: `dentry` is a negative child of the locked `dir`.
-            unsafe { Self::instantiate(dir, dentry, inode) };
+            // SAFETY: The VFS passes a locked directory of our type and a negative child;
+            // the inode is new.
+            unsafe {
+                let inode = Self::new_child_inode(dir, mode, dev)?;
+                Self::init_security(dir, dentry, &inode)?;
+                Self::instantiate(dir, dentry, inode);
+            }
             Ok(0)
         })
     }
@@ -1078,10 +1150,19 @@ impl<T: FileSystem> Tables<T> {
             let inode = (*file).f_inode;
             bindings::inode_lock(inode);
             let res = if mode & punch != 0 {
-                // Holes read as zeros; partial folios at the edges are zeroed.
+                // Holes read as zeros; partial folios at the edges are zeroed. Page faults
+                // that would fill the range again wait (`filemap_fault` takes the invalidate
+                // lock shared to add a folio), as `shmem_fallocate` arranges.
+                let lock = &raw mut (*(*inode).i_mapping).invalidate_lock;
+                bindings::down_write(lock);
                 bindings::truncate_pagecache_range(inode, offset, end - 1);
+                bindings::up_write(lock);
                 Self::settle(inode, 0);
                 Ok(())
+            } else if mode & keep == 0 && end > bindings::i_size_read(inode) {
+                // The new size must be allowed (`RLIMIT_FSIZE`, `s_maxbytes`).
+                to_result(bindings::inode_newsize_ok(inode, end))
+                    .and_then(|()| Self::allocate(inode, offset, end, false))
             } else {
                 Self::allocate(inode, offset, end, mode & keep != 0)
             };
@@ -1172,6 +1253,7 @@ impl<T: FileSystem> Tables<T> {
             // SAFETY: The VFS passes a locked directory of ours and a file being opened.
             unsafe {
                 let inode = Self::new_child_inode(dir, mode, 0)?;
+                Self::init_security(dir, (*file).__bindgen_anon_1.f_path.dentry, &inode)?;
                 // Consumes our inode reference; the inode has no name and no links.
                 bindings::d_tmpfile(file, ARef::into_raw(inode).as_ptr().cast());
                 to_result(bindings::finish_open(
@@ -1199,8 +1281,13 @@ impl<T: FileSystem> Tables<T> {
                 .to_bytes_with_nul()
                 .len();
             let mode = (S_IFLNK | 0o777) as bindings::umode_t;
-            // SAFETY: The VFS passes a locked directory of our type.
-            let inode = unsafe { Self::new_child_inode(dir, mode, 0)? };
+            // SAFETY: The VFS passes a locked directory of our type and a negative child;
+            // the inode is new.
+            let inode = unsafe {
+                let inode = Self::new_child_inode(dir, mode, 0)?;
+                Self::init_security(dir, dentry, &inode)?;
+                inode
+            };
             // SAFETY: The inode is a new symlink; `page_symlink` stores the target in its
             // page cache, like ramfs.
             to_result(unsafe { bindings::page_symlink(inode.as_ptr(), target, len as c_int) })?;
@@ -1359,9 +1446,11 @@ impl<T: FileSystem> Tables<T> {
     ///
     /// Only called by the VFS as `super_operations::freeze_fs`, with the arguments it documents.
     unsafe extern "C" fn freeze_fs(sb: *mut bindings::super_block) -> c_int {
-        // SAFETY: Only called on live superblocks whose `fill_super` succeeded.
-        let data = unsafe { T::Data::borrow((*sb).s_fs_info) };
-        from_result(|| T::freeze(data).map(|()| 0))
+        // SAFETY: Only called on live superblocks whose `fill_super` succeeded, so
+        // `s_fs_info` is our data and `s_root` a valid root dentry; the superblock is active
+        // (the VFS freezes only active superblocks) for the duration of the call.
+        let (data, root) = unsafe { (T::Data::borrow((*sb).s_fs_info), Dentry::from_raw((*sb).s_root)) };
+        from_result(|| T::freeze(data, root).map(|()| 0))
     }
 
     /// # Safety

@@ -34,7 +34,8 @@
  * FDT layout (subtree ``khofs-NAME``)::
  *
  *   / {
- *       compatible = "khofs-v1";
+ *       compatible = "khofs-v2";
+ *       page-shift = <u64>;      // PAGE_SHIFT of the kernel that wrote it
  *       root-ino = <u64>;        // inode number of the root directory
  *       next-ino = <u64>;        // next inode number to hand out (> every ino)
  *       inode-count = <u64>;     // records in the inode table
@@ -59,17 +60,26 @@
  * record exactly once. Regular files and symbolic links (whose target is
  * their data, as in ramfs) have folios; holes are simply absent.
  *
- * Validation by the receiving kernel, before it touches any preserved data
- * folio: the FDT header and offsets (libfdt); the compatible string; counts
- * (at most ``KHOFS_MAX_INODES`` inodes); the piece list (page-aligned,
+ * Every name of the namespace (a positive, hashed dentry) is an entry; files
+ * without a name (unlinked while open, unlinked ``O_TMPFILE`` files) are not
+ * handed over. Folios past the end of a regular file (preallocated with
+ * ``FALLOC_FL_KEEP_SIZE``) are.
+ *
+ * Validation by the receiving kernel, before it puts any preserved data folio
+ * into a page cache (the sending kernel runs the same validation on what it
+ * wrote before it offers the handover): the FDT header and offsets (libfdt);
+ * the compatible string; the page size; counts (at most ``KHOFS_MAX_INODES``
+ * inodes and ``KHOFS_MAX_FOLIOS`` folios); the piece list (page-aligned,
  * non-empty, at most ``KHOFS_MAX_CHUNK`` each, summing to the table size, each
  * a folio KHO preserved);
  * unique, non-zero inode numbers below ``next-ino``; known file types and mode
  * bits; owners other than (u32)-1; nanoseconds below 10^9; sizes (<=
  * LLONG_MAX, zero for inodes without data, 1..4095 for symlinks); device
  * numbers only on devices; folio ranges; folio alignment (address aligned to
- * the folio size, index to its page count), order (<= 10), order of indexes
- * (strictly increasing, non-overlapping, first page before EOF); no physical
+ * the folio size, index to its page count), order (at most the receiving
+ * kernel's ``MAX_PAGECACHE_ORDER``), order of indexes (strictly increasing,
+ * non-overlapping, within ``MAX_LFS_FILESIZE``); symlink data (one order-0
+ * folio at index 0); no physical
  * memory described twice; entry names (1..255 bytes, no '/' or NUL, not "."
  * or ".."), parents that are directories, no entry for the root, unique names
  * per directory, exactly one entry per directory, link counts that match the
@@ -85,13 +95,14 @@
 /* Limits enforced on incoming handovers; tables come in pieces of at most 4 MiB. */
 #define KHOFS_MAX_CHUNK		SZ_4M
 #define KHOFS_MAX_INODES	BIT(22)
+#define KHOFS_MAX_FOLIOS	BIT(24)
 #define KHOFS_MAX_DEPTH		4096
 
 /* Prefix of the KHO subtree of each instance: "khofs-" followed by its name. */
 #define KHOFS_KHO_NODE_PREFIX	"khofs-"
 
 /* Compatible string, with the ABI version. */
-#define KHOFS_FDT_COMPATIBLE	"khofs-v1"
+#define KHOFS_FDT_COMPATIBLE	"khofs-v2"
 
 /**
  * struct khofs_folio_ser - one folio of a file, as stored in ``folios``.

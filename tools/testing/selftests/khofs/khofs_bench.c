@@ -4,6 +4,7 @@
  *
  *   khofs_bench mount FSTYPE DIR         mount, print the time it took
  *   khofs_bench fill-big FILE MIB        write MIB MiB in 2 MiB writes
+ *   khofs_bench fill-big-4k FILE MIB     the same bytes in 4 KiB writes
  *   khofs_bench verify-big FILE MIB      read back and check every word
  *   khofs_bench fill-small DIR N         create N files of 100 bytes (1000 per dir)
  *   khofs_bench verify-small DIR N       read back and check them
@@ -115,8 +116,11 @@ int main(int argc, char **argv)
 		unlink(path);
 		return bad != 0;
 	}
-	if (!strcmp(argv[1], "fill-big") || !strcmp(argv[1], "verify-big")) {
+	if (!strcmp(argv[1], "fill-big") || !strcmp(argv[1], "verify-big") ||
+	    !strcmp(argv[1], "fill-big-4k")) {
 		int fill = argv[1][0] == 'f';
+		/* fill-big-4k: the same bytes in 4 KiB writes (4 KiB folios). */
+		size_t step = strcmp(argv[1], "fill-big-4k") ? CHUNK : 4096;
 
 		fd = open(argv[2], fill ? O_CREAT | O_WRONLY | O_TRUNC : O_RDONLY, 0644);
 		if (fd < 0)
@@ -124,8 +128,9 @@ int main(int argc, char **argv)
 		for (uint64_t off = 0; off < (uint64_t)n << 20; off += CHUNK) {
 			fill_chunk(want, off);
 			if (fill) {
-				if (pwrite(fd, want, CHUNK, off) != CHUNK)
-					die("pwrite");
+				for (size_t o = 0; o < CHUNK; o += step)
+					if (pwrite(fd, (char *)want + o, step, off + o) != (ssize_t)step)
+						die("pwrite");
 			} else if (pread(fd, buf, CHUNK, off) != CHUNK ||
 				   memcmp(buf, want, CHUNK)) {
 				bad++;
