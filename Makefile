@@ -6,6 +6,7 @@
 #   make build     kernel with khofs (incremental) + selftest programs
 #   make demo      show a file surviving kexec in QEMU
 #   make check     run every test in QEMU; last line "N passed, N failed"
+#   make check-debug  the same on a debug kernel (KASAN, lockdep, DEBUG_VM, ...)
 #   make vm-run SCRIPT=path STAGES=N [EXTRA=dir]
 #   make lint      checkpatch, rustfmtcheck, clippy
 #   make patches   check the kernel patches apply to a pristine 7.2 tree
@@ -19,12 +20,12 @@ STAGES ?= 1
 BZIMAGE = $(shell scripts/kernel.sh env | sed -n 's/^BZIMAGE=//p')
 THIRDPARTY = $(shell scripts/kernel.sh env | sed -n 's/^CACHE=//p')/thirdparty
 
-.PHONY: all setup build kernel selftests thirdparty demo check vm-run lint patches clean-cache help bench stress
+.PHONY: all setup build kernel selftests thirdparty demo check check-debug vm-run lint patches clean-cache help bench stress
 
 all: build
 
 help:
-	@sed -n '3,13p' Makefile
+	@sed -n '3,14p' Makefile
 
 setup:
 	@scripts/setup.sh
@@ -51,6 +52,12 @@ demo: build
 
 check: build
 	@scripts/check.sh
+
+# Every test of "make check" on a kernel with KASAN, lockdep, DEBUG_VM, DEBUG_LIST,
+# DEBUG_OBJECTS and DEBUG_ATOMIC_SLEEP (config.debug): any report is a failure.
+check-debug: selftests thirdparty
+	@KHOFS_DEBUG=1 scripts/kernel.sh build
+	@KHOFS_DEBUG=1 scripts/check.sh
 
 lint:
 	@scripts/lint.sh

@@ -11,7 +11,10 @@ set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 eval "$("$REPO/scripts/kernel.sh" env)"
 ST=$REPO/tools/testing/selftests/khofs
-LOGDIR=$CACHE/check
+# KHOFS_DEBUG=1 ("make check-debug"): the debug kernel (KASAN, lockdep, ...),
+# slower, so with three times the time for each VM run.
+DEBUG=${KHOFS_DEBUG:-0}
+LOGDIR=$CACHE/check$([ "$DEBUG" = 1 ] && echo -debug)
 mkdir -p "$LOGDIR"
 passed=0 failed=0 skipped=0
 failures=()
@@ -67,7 +70,11 @@ run_vm() { # name script stages [extra-dir [timeout]]
 	local name=$1 script=$2 stages=$3 log=$LOGDIR/$1.log t0=$SECONDS
 	local note="" try opts=()
 	[ -z "${4:-}" ] || opts+=(-e "$4")
-	[ -z "${5:-}" ] || opts+=(-t "$5")
+	if [ "$DEBUG" = 1 ]; then
+		opts+=(-t $((${5:-180} * 3)))
+	elif [ -n "${5:-}" ]; then
+		opts+=(-t "$5")
+	fi
 	echo "== $name ($stages stage(s))"
 	for try in 1 2; do
 		"$ST/vmtest.sh" -k "$BZIMAGE" -s "$script" -n "$stages" -l "$log" "${opts[@]}" >"$LOGDIR/$name.out" 2>&1 &&
@@ -118,7 +125,7 @@ else
 fi
 
 echo
-echo "khofs check: console logs in $LOGDIR, $((SECONDS - t0)) s, $skipped skipped (not implemented yet)"
+echo "khofs check$([ "$DEBUG" = 1 ] && echo " (debug kernel)"): console logs in $LOGDIR, $((SECONDS - t0)) s, $skipped skipped (not implemented yet)"
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failures:"
 	printf '  %s\n' "${failures[@]}"

@@ -11,7 +11,8 @@
 #
 # Variables: KHOFS_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/khofs),
 # KERNEL_SRC (a user's Linux 7.2 tree, copied into the cache; default: the
-# Debian linux-source-7.2 tarball), JOBS (default nproc+1).
+# Debian linux-source-7.2 tarball), JOBS (default nproc+1), KHOFS_DEBUG=1 (the
+# debug kernel in $KHOFS_CACHE/build-debug).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +20,13 @@ CACHE=${KHOFS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/khofs}
 SRC=$CACHE/linux
 OUT=$CACHE/build
 TARBALL=${KERNEL_TARBALL:-/usr/src/linux-source-7.2.tar.xz}
-FRAGMENT=$REPO/tools/testing/selftests/khofs/config
+FRAGMENTS=("$REPO/tools/testing/selftests/khofs/config")
+# KHOFS_DEBUG=1: the same kernel with the debug options of config.debug (KASAN,
+# lockdep, ...), built next to the normal one.
+if [ "${KHOFS_DEBUG:-0}" = 1 ]; then
+	OUT=$CACHE/build-debug
+	FRAGMENTS+=("$REPO/tools/testing/selftests/khofs/config.debug")
+fi
 JOBS=${JOBS:-$(($(nproc) + 1))}
 export RUST_LIB_SRC=${RUST_LIB_SRC:-/usr/src/rustc-1.95.0/library}
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -103,20 +110,20 @@ sync_overlay() {
 
 do_config() {
 	local stamp=$OUT/.khofs-config-stamp want
-	want=$(cat "$FRAGMENT" "$SRC/.khofs-patches"/*.patch 2>/dev/null | sha256sum | cut -c1-16)
+	want=$(cat "${FRAGMENTS[@]}" "$SRC/.khofs-patches"/*.patch 2>/dev/null | sha256sum | cut -c1-16)
 	if [ -f "$OUT/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
 		return
 	fi
-	log "configuring (tinyconfig + $(basename "$FRAGMENT"))"
+	log "configuring (tinyconfig + ${FRAGMENTS[*]##*/})"
 	mkdir -p "$OUT"
 	"${KMAKE[@]}" tinyconfig >/dev/null
-	"$SRC/scripts/kconfig/merge_config.sh" -Q -m -O "$OUT" "$OUT/.config" "$FRAGMENT" >/dev/null
+	"$SRC/scripts/kconfig/merge_config.sh" -Q -m -O "$OUT" "$OUT/.config" "${FRAGMENTS[@]}" >/dev/null
 	"${KMAKE[@]}" olddefconfig >/dev/null
 	local line missing=0
 	while read -r line; do
 		case "$line" in CONFIG_*=*) ;; *) continue ;; esac
 		grep -qx "$line" "$OUT/.config" || { log "fragment option not set: $line"; missing=1; }
-	done <"$FRAGMENT"
+	done < <(cat "${FRAGMENTS[@]}")
 	[ $missing -eq 0 ] || die "configuration incomplete (see above)"
 	"${KMAKE[@]}" rustavailable >/dev/null || die "Rust toolchain not usable: run 'make setup'"
 	echo "$want" >"$stamp"

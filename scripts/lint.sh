@@ -28,5 +28,7 @@ echo "== CLIPPY=1 build of rust/ and fs/khofs"
 touch "$SRC"/fs/khofs/*.rs
 make -s -C "$SRC" O="$OUT" LLVM=-19 CLIPPY=1 -j"$(($(nproc) + 1))" fs/khofs/ 2>&1 | tee /tmp/khofs-clippy.log
 grep -q "^warning\|^error" /tmp/khofs-clippy.log && rc=1
+echo "== stack frames"
+"$REPO/scripts/frames.sh" || rc=1
 [ $rc -eq 0 ] && echo "lint: clean" || echo "lint: problems found"
 exit $rc

@@ -74,7 +74,10 @@ fn discard(name: &[u8]) -> Result {
         match state.incoming(name, &node) {
             Ok(Some(m)) => {
                 let freed = restore::discard_all(&m);
-                pr_info!("{text}: discarded the handover from the previous kernel ({freed} folios freed)\n");
+                pr_info!(
+                    "{text}: discarded the handover from the previous kernel ({} folios freed)\n",
+                    freed
+                );
             }
             Ok(None) => (),
             // Refused and consumed (reported by `fetch`): nothing more to free.

@@ -431,8 +431,7 @@ impl Manifest {
         }
 
         // No physical memory described twice.
-        let mut ranges: KVVec<(u64, u64)> =
-            KVVec::with_capacity(self.folios.len(), GFP_KERNEL)?;
+        let mut ranges: KVVec<(u64, u64)> = KVVec::with_capacity(self.folios.len(), GFP_KERNEL)?;
         for r in self.folios.iter() {
             let _ =
                 ranges.push_within_capacity((r.phys, r.phys + ((1u64 << r.order) << PAGE_SHIFT)));
@@ -444,12 +443,9 @@ impl Manifest {
 
         // Directory entries: valid names, existing parent directory and child, unique
         // (parent, name); count the links each inode gets.
-        let mut links: KVVec<u32> =
-            KVVec::from_elem(0u32, self.inodes.len(), GFP_KERNEL)?;
-        let mut entries: KVVec<u32> =
-            KVVec::from_elem(0u32, self.inodes.len(), GFP_KERNEL)?;
-        let mut keys: KVVec<(u64, &[u8])> =
-            KVVec::with_capacity(self.dirents.len(), GFP_KERNEL)?;
+        let mut links: KVVec<u32> = KVVec::from_elem(0u32, self.inodes.len(), GFP_KERNEL)?;
+        let mut entries: KVVec<u32> = KVVec::from_elem(0u32, self.inodes.len(), GFP_KERNEL)?;
+        let mut keys: KVVec<(u64, &[u8])> = KVVec::with_capacity(self.dirents.len(), GFP_KERNEL)?;
         for d in self.dirents.iter() {
             let end = (d.name_off as usize)
                 .checked_add(d.name_len as usize)
@@ -569,9 +565,7 @@ impl Manifest {
         let end = first.checked_add(count).ok_or("bad folio range")?;
         let folios = self.folios.get(first..end).ok_or("bad folio range")?;
         // A symbolic link's target is one page at index 0 (`page_symlink`).
-        if t == S_IFLNK
-            && (folios.len() != 1 || folios[0].order != 0 || folios[0].index != 0)
-        {
+        if t == S_IFLNK && (folios.len() != 1 || folios[0].order != 0 || folios[0].index != 0) {
             return Err("bad symlink data");
         }
         let mut next_free: u64 = 0;
@@ -593,7 +587,10 @@ impl Manifest {
             }
             // Folios past the end of the file (`fallocate` with `FALLOC_FL_KEEP_SIZE`) are
             // kept, within the largest file size.
-            if r.index.checked_add(span).is_none_or(|end| end > MAX_FILE_PAGES) {
+            if r.index
+                .checked_add(span)
+                .is_none_or(|end| end > MAX_FILE_PAGES)
+            {
                 return Err("folio beyond the largest file size");
             }
             next_free = r.index + span;
@@ -846,7 +843,14 @@ mod tests {
             for k in 0..3u64 {
                 let phys = (1u64 << 40) - ((n * 3 + k + 1) << PAGE_SHIFT);
                 m.folios
-                    .push(FolioRec { phys, index: k, order: 0 }, GFP_KERNEL)
+                    .push(
+                        FolioRec {
+                            phys,
+                            index: k,
+                            order: 0,
+                        },
+                        GFP_KERNEL,
+                    )
                     .unwrap();
             }
             m.inodes.push(rec, GFP_KERNEL).unwrap();

@@ -57,7 +57,11 @@ pub(crate) fn fetch(node: &CStr) -> Result<Option<Manifest>> {
         Err(r) if r.err == ENOMEM => Err(ENOMEM),
         Err(r) => {
             incoming.free();
-            pr_err!("refusing handover from previous kernel: {} ({:?})\n", r.why, r.err);
+            pr_err!(
+                "refusing handover from previous kernel: {} ({:?})\n",
+                r.why,
+                r.err
+            );
             Err(r.err)
         }
     }
@@ -67,7 +71,10 @@ pub(crate) fn fetch(node: &CStr) -> Result<Option<Manifest>> {
 /// refused with one `pr_err`, and its data folios are freed.
 ///
 /// `ENOMEM` gives `m` back, to be held for another try.
-pub(crate) fn validate(name: &str, m: Manifest) -> core::result::Result<(Manifest, Index), (Error, Option<Manifest>)> {
+pub(crate) fn validate(
+    name: &str,
+    m: Manifest,
+) -> core::result::Result<(Manifest, Index), (Error, Option<Manifest>)> {
     match m.validate() {
         Ok(index) => Ok((m, index)),
         Err(r) if r.err == ENOMEM => Err((ENOMEM, Some(m))),

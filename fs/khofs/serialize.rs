@@ -160,10 +160,12 @@ fn publish(
     preserved: &mut KVVec<ARef<Folio>>,
 ) -> Checked<(Subtree, KVVec<PreservedBuf>, Manifest)> {
     let fail = |why: &'static str| move |err: Error| Refusal { err, why };
-    let m = build(root, inst.next_ino.load(Relaxed), preserved).map_err(fail("cannot record the tree"))?;
+    let m = build(root, inst.next_ino.load(Relaxed), preserved)
+        .map_err(fail("cannot record the tree"))?;
     let mut tables = KVVec::with_capacity(m.tables_size(), GFP_KERNEL)?;
     tables.resize(m.tables_size(), 0, GFP_KERNEL)?;
-    m.encode_tables(&mut tables).map_err(fail("cannot encode the tables"))?;
+    m.encode_tables(&mut tables)
+        .map_err(fail("cannot encode the tables"))?;
     let mut pieces = KVVec::with_capacity(tables.len().div_ceil(CHUNK), GFP_KERNEL)?;
     let mut list = KVVec::with_capacity(pieces.capacity(), GFP_KERNEL)?;
     for piece in tables.chunks(CHUNK) {

@@ -126,9 +126,9 @@ __rust_helper gid_t rust_helper_from_kgid(struct user_namespace *to, kgid_t gid)
 #ifndef CONFIG_SECURITY
 __rust_helper int rust_helper_security_inode_init_security(struct inode *inode, struct inode *dir,
 							   const struct qstr *qstr,
-							   const initxattrs initxattrs,
+							   const initxattrs init,
 							   void *fs_data)
 {
-	return security_inode_init_security(inode, dir, qstr, initxattrs, fs_data);
+	return security_inode_init_security(inode, dir, qstr, init, fs_data);
 }
 #endif

@@ -24,7 +24,13 @@ unsafe extern "C" fn compare<T, F: FnMut(&T, &T) -> Ordering>(
 ) -> c_int {
     // SAFETY: Per the safety requirements; `sort_r` passes pointers to two whole elements of
     // the array (it swaps whole elements between comparisons) and our `priv` unchanged.
-    let (a, b, cmp) = unsafe { (&*a.cast::<T>(), &*b.cast::<T>(), &mut *cmp.cast_mut().cast::<F>()) };
+    let (a, b, cmp) = unsafe {
+        (
+            &*a.cast::<T>(),
+            &*b.cast::<T>(),
+            &mut *cmp.cast_mut().cast::<F>(),
+        )
+    };
     match cmp(a, b) {
         Ordering::Less => -1,
         Ordering::Equal => 0,

@@ -1449,7 +1449,12 @@ impl<T: FileSystem> Tables<T> {
         // SAFETY: Only called on live superblocks whose `fill_super` succeeded, so
         // `s_fs_info` is our data and `s_root` a valid root dentry; the superblock is active
         // (the VFS freezes only active superblocks) for the duration of the call.
-        let (data, root) = unsafe { (T::Data::borrow((*sb).s_fs_info), Dentry::from_raw((*sb).s_root)) };
+        let (data, root) = unsafe {
+            (
+                T::Data::borrow((*sb).s_fs_info),
+                Dentry::from_raw((*sb).s_root),
+            )
+        };
         from_result(|| T::freeze(data, root).map(|()| 0))
     }
 

@@ -128,8 +128,10 @@ int main(int argc, char **argv)
 		for (uint64_t off = 0; off < (uint64_t)n << 20; off += CHUNK) {
 			fill_chunk(want, off);
 			if (fill) {
+				char *p = (char *)want;
+
 				for (size_t o = 0; o < CHUNK; o += step)
-					if (pwrite(fd, (char *)want + o, step, off + o) != (ssize_t)step)
+					if (pwrite(fd, p + o, step, off + o) != (ssize_t)step)
 						die("pwrite");
 			} else if (pread(fd, buf, CHUNK, off) != CHUNK ||
 				   memcmp(buf, want, CHUNK)) {

@@ -439,57 +439,58 @@ static const char *t_unlink_mapped(void)
  * zeros, never as the data of a file freed just before (its pages are the
  * first the allocator hands out again).
  */
+#define HOLE_MAX (8 << 20)
+
+static const char *hole_write(size_t n, size_t at, int cfr, char *buf, const char *src)
+{
+	loff_t o_in = 0, o_out = at;
+	int fd, in;
+	size_t z;
+
+	/* Prime: free a file full of a known byte. */
+	memset(buf, 'P', HOLE_MAX);
+	fd = open("prime", O_CREAT | O_RDWR, 0600);
+	CHECK(fd >= 0 && write(fd, buf, HOLE_MAX) == HOLE_MAX, "prime: %m");
+	close(fd);
+	CHECK(!unlink("prime"), "unlink prime: %m");
+	fd = open("hole", O_CREAT | O_RDWR | O_TRUNC, 0600);
+	CHECK(fd >= 0, "open: %m");
+	if (cfr) {
+		in = open("src", O_CREAT | O_RDWR | O_TRUNC, 0600);
+		CHECK(in >= 0 && pwrite(in, src, n, 0) == (ssize_t)n, "src: %m");
+		CHECK(copy_file_range(in, &o_in, fd, &o_out, n, 0) == (ssize_t)n,
+		      "copy_file_range %zu at %#zx: %m", n, at);
+		close(in);
+	} else {
+		CHECK(pwrite(fd, src, n, at) == (ssize_t)n, "pwrite: %m");
+	}
+	CHECK(pread(fd, buf, at + n, 0) == (ssize_t)(at + n), "pread: %m");
+	close(fd);
+	for (z = 0; z < at && !buf[z]; z++)
+		;
+	CHECK(z == at, "%s of %zu at %#zx: byte %#zx before it reads %#x",
+	      cfr ? "copy_file_range" : "pwrite", n, at, z, buf[z]);
+	CHECK(!memcmp(buf + at, src, n), "data written at %#zx", at);
+	CHECK(!unlink("hole"), "unlink: %m");
+	return "ok";
+}
+
 static const char *t_unaligned_hole_write(void)
 {
 	static const size_t sizes[] = { 4096, 65536, 2 << 20 };
 	static const size_t offs[] = { 1, 0x100, 4095, 4096 + 0x100 };
-	size_t max = 8 << 20, z;
-	char *buf = malloc(max), *src = malloc(max), *got = malloc(max);
+	char *buf = malloc(HOLE_MAX), *src = malloc(HOLE_MAX);
+	const char *res = "ok";
 
-	CHECK(buf && src && got, "malloc");
-	memset(src, 'S', max);
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		for (size_t k = 0; k < sizeof(offs) / sizeof(offs[0]); k++) {
-			size_t n = sizes[i], at = 2 * n + offs[k];
-			loff_t o_in, o_out;
-			int fd, in;
-
-			for (int cfr = 0; cfr < 2; cfr++) {
-				/* Prime: free a file full of a known byte. */
-				memset(buf, 'P', max);
-				CHECK(!put("src", "") && (fd = open("prime", O_CREAT | O_RDWR, 0600)) >= 0,
-				      "setup: %m");
-				CHECK(write(fd, buf, max) == (ssize_t)max, "prime: %m");
-				close(fd);
-				CHECK(!unlink("prime"), "unlink prime: %m");
-				fd = open("hole", O_CREAT | O_RDWR | O_TRUNC, 0600);
-				CHECK(fd >= 0, "open: %m");
-				if (cfr) {
-					in = open("src", O_RDWR);
-					CHECK(in >= 0 && pwrite(in, src, n, 0) == (ssize_t)n, "src: %m");
-					o_in = 0;
-					o_out = at;
-					CHECK(copy_file_range(in, &o_in, fd, &o_out, n, 0) == (ssize_t)n,
-					      "copy_file_range %zu at %#zx: %m", n, at);
-					close(in);
-				} else {
-					CHECK(pwrite(fd, src, n, at) == (ssize_t)n, "pwrite: %m");
-				}
-				CHECK(pread(fd, got, at + n, 0) == (ssize_t)(at + n), "pread: %m");
-				for (z = 0; z < at && !got[z]; z++)
-					;
-				CHECK(z == at, "%s of %zu at %#zx: byte %#zx before it reads %#x",
-				      cfr ? "copy_file_range" : "pwrite", n, at, z, got[z]);
-				CHECK(!memcmp(got + at, src, n), "data written at %#zx", at);
-				close(fd);
-				CHECK(!unlink("hole"), "unlink: %m");
-			}
-		}
-	}
+	CHECK(buf && src, "malloc");
+	memset(src, 'S', HOLE_MAX);
+	for (size_t i = 0; i < ARRAY_SIZE(sizes) && !strcmp(res, "ok"); i++)
+		for (size_t k = 0; k < ARRAY_SIZE(offs) && !strcmp(res, "ok"); k++)
+			for (int cfr = 0; cfr < 2 && !strcmp(res, "ok"); cfr++)
+				res = hole_write(sizes[i], 2 * sizes[i] + offs[k], cfr, buf, src);
 	free(buf);
 	free(src);
-	free(got);
-	return "ok";
+	return res;
 }
 
 FIXTURE(behaviour) {

@@ -105,9 +105,10 @@ for ((s = 1; s <= STAGES; s++)); do
 	fi
 done
 grep -q "^@@khofs-vm all-stages-done" "$LOG" || fail=1
-if grep -q "Kernel panic\|BUG:\|Oops:\|WARNING:" "$LOG"; then
+PROBLEM="Kernel panic\|BUG:\|Oops:\|WARNING:\|UBSAN:\|ODEBUG:\|list_add corruption\|list_del corruption"
+if grep -q "$PROBLEM" "$LOG"; then
 	echo "vmtest: kernel problem:" >&2
-	grep -m5 "Kernel panic\|BUG:\|Oops:\|WARNING:" "$LOG" >&2
+	grep -m5 "$PROBLEM" "$LOG" >&2
 	fail=1
 fi
 grep -q "@@khofs-vm kexec-failed" "$LOG" && { echo "vmtest: kexec failed" >&2; fail=1; }
