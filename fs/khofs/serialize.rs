@@ -120,18 +120,14 @@ pub(crate) fn handover_at_kexec() {
         }
     }
     for (inst, pin) in todo.iter() {
-        match pin {
-            // Never thawed: the kexec follows.
-            Some(pin) => {
-                if let Err(e) = pin.freeze() {
-                    if e != EBUSY {
-                        pr_err!("cannot freeze for handover: {e:?}\n");
-                    }
+        // Never thawed: the kexec follows. Without a pin (pinning failed at mount, which was
+        // reported), the instance cannot be frozen here.
+        if let Some(pin) = pin {
+            if let Err(e) = pin.freeze() {
+                if e != EBUSY {
+                    pr_err!("cannot freeze for handover: {e:?}\n");
                 }
             }
-            // Not pinned (pinning failed at mount, which was reported): the instance goes
-            // away at its last umount, and it cannot be frozen here.
-            None => (),
         }
         let mut state = STATE.lock();
         let name = inst.node.to_str().unwrap_or("?");
