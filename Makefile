@@ -81,11 +81,18 @@ bench: build
 	@KHOFS_VM_MEM=3G $(ST)/vmtest.sh -k "$(BZIMAGE)" -s $(ST)/khofs_iobench.sh -n 1 -t 900 \
 		-l "$${KHOFS_CACHE:-$$HOME/.cache/khofs}/vm/iobench.log" | grep -E "RESULT|vmtest:"
 
-# Model-checked random I/O for STRESS_SECONDS per stage, across a kexec, then
+# Model-checked random namespace and data operations for STRESS_SECONDS per stage
+# across NSMODEL_STAGES-1 kexecs (tmpfs as the oracle, SEED to reproduce), then
+# model-checked random I/O for STRESS_SECONDS per stage, across a kexec, then
 # stress-ng's file and mmap stressors together on khofs for STRESS_SECONDS,
 # with --verify and their bogo ops (not in CI).
 STRESS_SECONDS ?= 300
+NSMODEL_STAGES ?= 4
+SEED ?= $(shell date +%s)
 stress: build thirdparty
+	@echo "== namespace model: $(NSMODEL_STAGES) stages of $(STRESS_SECONDS) s, seed $(SEED)"
+	@KHOFS_APPEND="khofs.nsmodel=$(STRESS_SECONDS) khofs.seed=$(SEED)" $(ST)/vmtest.sh -k "$(BZIMAGE)" \
+		-s $(ST)/khofs_nsmodel.sh -n $(NSMODEL_STAGES) -t $$(( $(NSMODEL_STAGES) * ($(STRESS_SECONDS) + 120) ))
 	@KHOFS_APPEND="khofs.stress=$(STRESS_SECONDS)" $(ST)/vmtest.sh -k "$(BZIMAGE)" \
 		-s $(ST)/khofs_stress.sh -n 2 -t $$(( 2 * $(STRESS_SECONDS) + 300 ))
 	@echo "== stress-ng on khofs for $(STRESS_SECONDS) s"

@@ -114,6 +114,9 @@ run_vm kexec-chain-10 "$ST/khofs_chain.sh" 11
 # Every state a file can be in at kexec; handovers that are not taken over.
 run_vm kexec-states "$ST/khofs_states.sh" 2
 run_vm kexec-refuse "$ST/khofs_refuse.sh" 2
+# Model-checked random namespace and data operations across 2 kexecs, tmpfs as
+# the oracle (short; "make stress" runs it long).
+KHOFS_APPEND="khofs.nsmodel=20 khofs.seed=1" run_vm kexec-nsmodel "$ST/khofs_nsmodel.sh" 3
 # 1 GiB in 4 KiB folios and 100,000 files through the restore path.
 KHOFS_VM_MEM=3G run_vm kexec-scale "$ST/khofs_scale.sh" 2 "" 900
 # Third-party suites, tmpfs being the oracle: pjdfstest (POSIX) and stress-ng.

@@ -29,12 +29,12 @@ impl MiscDevice for Control {
     }
 
     fn ioctl(_dev: (), _file: &File, cmd: u32, arg: usize) -> Result<isize> {
-        // Discarding frees what another user may have kept: administrators only.
-        if !capable(CAP_SYS_ADMIN) {
-            return Err(EPERM);
-        }
         match cmd {
             IOC_DISCARD => {
+                // Discarding frees what another user may have kept: administrators only.
+                if !capable(CAP_SYS_ADMIN) {
+                    return Err(EPERM);
+                }
                 let mut buf = [0u8; 32];
                 UserSlice::new(UserPtr::from_addr(arg), buf.len())
                     .reader()
@@ -59,18 +59,11 @@ fn discard(name: &[u8]) -> Result {
     let node = CString::try_from_fmt(fmt!("khofs-{text}"))?;
     let (pin, published) = {
         let mut state = STATE.lock();
-        let (pin, published) = match state
-            .instances
-            .iter_mut()
-            .find(|n| n.inst.name.as_slice() == name)
-        {
-            Some(n) => (n.pin.take(), n.published.take()),
-            None => (None, None),
-        };
         if let Some(m) = state.take_held(name) {
             let freed = restore::discard_all(&m);
             pr_info!("{text}: discarded the held handover ({freed} folios freed)\n");
         }
+        // First what can fail for lack of memory, so that a failed discard changes nothing.
         match state.incoming(name, &node) {
             Ok(Some(m)) => {
                 let freed = restore::discard_all(&m);
@@ -80,11 +73,22 @@ fn discard(name: &[u8]) -> Result {
                 );
             }
             Ok(None) => (),
-            // Refused and consumed (reported by `fetch`): nothing more to free.
-            Err(e) if e != ENOMEM => (),
-            Err(e) => return Err(e),
+            Err(e) if e == ENOMEM => return Err(e),
+            // Refused (reported by `fetch`) before its folios could be located: they stay
+            // reserved until the next kexec.
+            Err(_) => pr_err!(
+                "{text}: the handover from the previous kernel is unreadable; its memory stays \
+                 reserved until the next kexec\n"
+            ),
         }
-        (pin, published)
+        match state
+            .instances
+            .iter_mut()
+            .find(|n| n.inst.name.as_slice() == name)
+        {
+            Some(n) => (n.pin.take(), n.published.take()),
+            None => (None, None),
+        }
     };
     drop(published);
     // Without the lock: if nothing else keeps the superblock, this tears it down.

@@ -81,6 +81,10 @@ pub(crate) const MAX_INODES: usize = 1 << 22;
 pub(crate) const MAX_DEPTH: usize = 4096;
 /// Most folios one handover may carry (`KHOFS_MAX_FOLIOS`): 64 GiB in 4 KiB folios.
 pub(crate) const MAX_FOLIOS: usize = 1 << 24;
+/// Largest size of the tables (`KHOFS_MAX_TABLES`): one allocation in the next kernel.
+pub(crate) const MAX_TABLES: usize = 1 << 30;
+/// Longest entry name (`NAME_MAX`).
+const NAME_MAX: usize = kernel::fs::dentry::NAME_MAX;
 /// Pages in a file of the largest size (`MAX_LFS_FILESIZE`, `LLONG_MAX` bytes).
 const MAX_FILE_PAGES: u64 = (i64::MAX as u64 >> PAGE_SHIFT) + 1;
 /// Longest symbolic link target, without its NUL (`PATH_MAX - 1`).
@@ -303,10 +307,16 @@ impl Manifest {
         let n_folios = count(P_FOLIO_COUNT, MAX_FOLIOS)?;
         let n_dirents = count(P_DIRENT_COUNT, MAX_INODES * 4)?;
         let n_names = count(P_NAMES_SIZE, MAX_INODES * 4 * 256)?;
+        if n_names > n_dirents * NAME_MAX {
+            return Err(bad("names too large"));
+        }
         let total = n_inodes * INODE_REC_SIZE
             + n_folios * FOLIO_REC_SIZE
             + n_dirents * DIRENT_REC_SIZE
             + n_names;
+        if total > MAX_TABLES {
+            return Err(bad("tables too large"));
+        }
 
         // The chunk list: each piece non-empty and at most one KHO allocation, summing up.
         let raw = root.prop(P_TABLES).ok_or(bad("no tables"))?;

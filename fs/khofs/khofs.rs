@@ -58,8 +58,35 @@ pub(crate) struct State {
     /// Names whose handover from the previous kernel was already looked at.
     pub(crate) checked: KVVec<KVec<u8>>,
     /// Decoded handovers waiting for a mount: they did not fit the limits of their first
-    /// mount, or could not be checked for lack of memory. By name.
-    pub(crate) held: KVVec<(KVec<u8>, handover::Manifest)>,
+    /// mount, or could not be checked or restored for lack of memory. By name.
+    pub(crate) held: KVVec<(Name, handover::Manifest)>,
+}
+
+/// An instance name, stored without allocation (so that holding a handover cannot fail).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Name {
+    bytes: [u8; mount::NAME_MAX],
+    len: usize,
+}
+
+impl Name {
+    /// Returns the name `name` (a valid instance name, see `mount::is_valid_instance_name`).
+    pub(crate) fn new(name: &[u8]) -> Result<Self> {
+        let mut bytes = [0u8; mount::NAME_MAX];
+        bytes
+            .get_mut(..name.len())
+            .ok_or(EINVAL)?
+            .copy_from_slice(name);
+        Ok(Self {
+            bytes,
+            len: name.len(),
+        })
+    }
+
+    /// Returns the name's bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
 }
 
 impl State {
@@ -72,7 +99,7 @@ impl State {
 
     /// Takes the held handover of instance `name`, if any.
     pub(crate) fn take_held(&mut self, name: &[u8]) -> Option<handover::Manifest> {
-        let pos = self.held.iter().position(|h| h.0.as_slice() == name)?;
+        let pos = self.held.iter().position(|h| h.0.as_bytes() == name)?;
         let (_, m) = self.held.remove(pos).ok()?;
         Some(m)
     }
@@ -91,10 +118,11 @@ impl State {
         if self.checked.iter().any(|n| n.as_slice() == name) {
             return Ok(None);
         }
-        // Allocated first, so that a consumed handover is always recorded.
+        // Allocated first, so that a consumed handover is always recorded, and can be held.
         let mut owned = KVec::new();
         owned.extend_from_slice(name, GFP_KERNEL)?;
         self.checked.reserve(1, GFP_KERNEL)?;
+        self.held.reserve(1, GFP_KERNEL)?;
         let res = restore::fetch(node);
         if !matches!(res, Err(e) if e == ENOMEM) {
             let _ = self.checked.push_within_capacity(owned);
@@ -102,19 +130,23 @@ impl State {
         res
     }
 
-    /// Holds the decoded handover `m` of instance `name` for a later mount.
+    /// Holds the decoded handover `m` of instance `name` for a later mount. Room for it was
+    /// reserved when it was fetched (or is left by `take_held`); only if a concurrent mount
+    /// took that room and memory is short is the handover dropped, its folios freed.
     pub(crate) fn hold(&mut self, name: &[u8], m: handover::Manifest) -> Result {
-        let mut owned = KVec::new();
-        let room = owned
-            .extend_from_slice(name, GFP_KERNEL)
-            .and_then(|()| self.held.reserve(1, GFP_KERNEL));
-        if room.is_err() {
-            // Cannot keep it: free its folios rather than leak them.
+        let name = match Name::new(name) {
+            Ok(n) => n,
+            Err(e) => {
+                restore::discard_all(&m);
+                return Err(e);
+            }
+        };
+        if self.held.len() == self.held.capacity() && self.held.reserve(1, GFP_KERNEL).is_err() {
             let freed = restore::discard_all(&m);
             pr_err!("out of memory: handover dropped, {freed} folios freed\n");
             return Err(ENOMEM);
         }
-        let _ = self.held.push_within_capacity((owned, m));
+        let _ = self.held.push_within_capacity((name, m));
         Ok(())
     }
 }

@@ -145,9 +145,9 @@ impl FileSystem for KhoFs {
             }
             Err((e, None)) => return Err(e),
         };
-        // Limits not given as options grow to fit what was handed over.
+        // Limits not given as options grow by what was handed over.
         let (blocks, inodes) = m.usage();
-        sb.fit_default_limits(blocks, inodes);
+        sb.grow_default_limits(blocks, inodes);
         if !sb.fits(blocks, inodes) {
             pr_err!(
                 "{name}: the handover holds {} KiB in {} inodes, more than size=/nr_inodes= \

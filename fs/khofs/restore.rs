@@ -3,10 +3,11 @@
 //! The incoming side of the handover: recreate the previous kernel's tree at first mount.
 
 use crate::{
-    handover::{Index, InodeRec, Manifest},
+    handover::{FolioRec, Index, InodeRec, Manifest},
     mount::KhoFs,
 };
 use kernel::{
+    folio::max_pagecache_order,
     fs::{
         dentry::Dentry,
         inode::{Attrs, Inode, S_IFDIR, S_IFMT},
@@ -92,46 +93,35 @@ pub(crate) fn validate(
 /// Recreates the tree described by the validated manifest `m` (with its `index`) in `sb`,
 /// putting the preserved folios back into the page caches, and returns the next inode number.
 ///
-/// On error, also returns whether nothing was consumed (the handover can be tried again);
-/// otherwise the folios of the handover are freed.
+/// Inodes and names come first: until they all exist, nothing of the handover is consumed,
+/// and an error (such as `ENOMEM`) is returned with `true`: the handover can be tried again.
+/// Then the folios are restored; an error there frees the rest of them (`false`).
 pub(crate) fn build_tree(
     sb: &NewSuperBlock<KhoFs>,
     m: &Manifest,
     index: &Index,
 ) -> core::result::Result<u64, (Error, bool)> {
-    let (mut inodes, mut linked, mut dirs) = (|| -> Result<_> {
-        let inodes: KVVec<ARef<Inode>> = KVVec::with_capacity(m.inodes.len(), GFP_KERNEL)?;
-        let linked = KVVec::from_elem(false, m.inodes.len(), GFP_KERNEL)?;
-        let dirs: KVVec<(&Dentry, u64)> = KVVec::with_capacity(16, GFP_KERNEL)?;
-        Ok((inodes, linked, dirs))
-    })()
-    .map_err(|e| (e, true))?;
-
-    // First every inode with its data; on failure, free the folios not yet restored.
-    let mut folios = 0usize;
-    for (n, rec) in m.inodes.iter().enumerate() {
-        match restore_inode(sb, m, rec) {
-            Ok(inode) => {
-                let _ = inodes.push_within_capacity(inode);
-            }
-            Err((e, done)) => {
-                pr_err!(
-                    "handover: cannot restore inode {} ({} of {}): {e:?}; mount refused\n",
-                    rec.ino,
-                    n + 1,
-                    m.inodes.len()
-                );
-                discard(m, &m.inodes[n..], done);
-                return Err((e, false));
-            }
+    // `inodes` keeps a reference to each inode until the end, for its hard links and its
+    // folios; on error, dropping them frees everything restored.
+    let mut inodes: KVVec<ARef<Inode>> = KVVec::new();
+    let mut skeleton = || -> Result {
+        inodes.reserve(m.inodes.len(), GFP_KERNEL)?;
+        let mut linked = KVVec::from_elem(false, m.inodes.len(), GFP_KERNEL)?;
+        let mut dirs: KVVec<(&Dentry, u64)> = KVVec::with_capacity(16, GFP_KERNEL)?;
+        for rec in m.inodes.iter() {
+            let attrs = Attrs {
+                mode: rec.mode,
+                uid: rec.uid,
+                gid: rec.gid,
+                rdev: rec.rdev,
+                size: rec.size as i64,
+                atime: rec.atime,
+                mtime: rec.mtime,
+                ctime: rec.ctime,
+            };
+            let _ = inodes.push_within_capacity(sb.new_inode(&attrs, Some(rec.ino), true)?);
         }
-        folios += rec.folio_count as usize;
-    }
-
-    // Then the namespace, directory by directory from the root. `inodes` keeps a reference
-    // to each inode until the end, for its hard links; on error, dropping them frees
-    // everything restored.
-    let mut namespace = || -> Result {
+        // The namespace, directory by directory from the root.
         let find = |ino: u64| index.find(ino).ok_or(EINVAL);
         let r = find(m.root)?;
         let root = sb.set_root(inodes[r].clone())?;
@@ -154,11 +144,26 @@ pub(crate) fn build_tree(
         }
         Ok(())
     };
-    if let Err(e) = namespace() {
-        pr_err!("handover: cannot rebuild the namespace: {e:?}; mount refused\n");
-        return Err((e, false));
+    if let Err(e) = skeleton() {
+        pr_err!("handover: cannot recreate the tree: {e:?}; mount failed, can be retried\n");
+        return Err((e, true));
     }
-    inodes.clear();
+
+    // Then the data; on failure, free the folios not yet restored.
+    let mut folios = 0usize;
+    for (n, (rec, inode)) in m.inodes.iter().zip(inodes.iter()).enumerate() {
+        if let Err((e, done)) = restore_folios(sb, m, rec, inode) {
+            pr_err!(
+                "handover: cannot restore the data of inode {} ({} of {}): {e:?}; mount refused\n",
+                rec.ino,
+                n + 1,
+                m.inodes.len()
+            );
+            discard(m, &m.inodes[n..], done);
+            return Err((e, false));
+        }
+        folios += rec.folio_count as usize;
+    }
     pr_info!(
         "took over {} inodes, {} entries, {} folios from the previous kernel\n",
         m.inodes.len(),
@@ -168,26 +173,14 @@ pub(crate) fn build_tree(
     Ok(m.next_ino)
 }
 
-/// Creates the inode for `rec` and restores its folios. On error, also returns how many of
-/// its folios were restored (they go away with the inode).
-fn restore_inode(
+/// Restores the folios of `rec` into the page cache of its `inode`. On error, also returns
+/// how many of its folios were restored (they go away with the inode).
+fn restore_folios(
     sb: &NewSuperBlock<KhoFs>,
     m: &Manifest,
     rec: &InodeRec,
-) -> core::result::Result<ARef<Inode>, (Error, usize)> {
-    let attrs = Attrs {
-        mode: rec.mode,
-        uid: rec.uid,
-        gid: rec.gid,
-        rdev: rec.rdev,
-        size: rec.size as i64,
-        atime: rec.atime,
-        mtime: rec.mtime,
-        ctime: rec.ctime,
-    };
-    let inode = sb
-        .new_inode(&attrs, Some(rec.ino), true)
-        .map_err(|e| (e, 0))?;
+    inode: &Inode,
+) -> core::result::Result<(), (Error, usize)> {
     for (n, r) in m.folios_of(rec).iter().enumerate() {
         // KHO refuses addresses it did not preserve, and each address at most once.
         let folio = kho::restore_folio(r.phys).ok_or((EINVAL, n))?;
@@ -195,10 +188,10 @@ fn restore_inode(
             // Dropping the folio frees it: it is ours now, just not what was described.
             return Err((EINVAL, n + 1));
         }
-        sb.add_folio(&inode, folio, r.index)
+        sb.add_folio(inode, folio, r.index)
             .map_err(|e| (e, n + 1))?;
     }
-    Ok(inode)
+    Ok(())
 }
 
 /// Restores and frees the folios of `rest` (the first inode's from its `skip`-th on).
@@ -214,34 +207,34 @@ fn discard(m: &Manifest, rest: &[InodeRec], skip: usize) {
 /// Frees every data folio that the (possibly invalid) manifest `m` lists and the previous
 /// kernel preserved, and returns how many were freed.
 ///
-/// KHO restores only addresses it preserved, each once; addresses listed twice are restored
-/// once.
+/// Only records that describe a plausible folio are used: an address aligned to the folio
+/// size, an order the page cache uses, no memory described twice (the first of overlapping
+/// records wins). KHO then restores only addresses it preserved, each once.
 pub(crate) fn discard_all(m: &Manifest) -> usize {
-    let mut phys: KVVec<u64> = KVVec::new();
-    let listed = phys.reserve(m.folios.len(), GFP_KERNEL).is_ok();
-    if listed {
-        for r in m.folios.iter() {
-            let _ = phys.push_within_capacity(r.phys);
-        }
-        sort_unstable(&mut phys);
+    let max = max_pagecache_order();
+    // The memory range of a plausible record.
+    let range = |r: &FolioRec| {
+        let size = (PAGE_SIZE as u64) << r.order.min(max);
+        let end = r.phys.checked_add(size)?;
+        (r.order <= max && r.phys != 0 && r.phys % size == 0).then_some((r.phys, end))
+    };
+    let mut ranges: KVVec<(u64, u64)> = KVVec::new();
+    if ranges.reserve(m.folios.len(), GFP_KERNEL).is_err() {
+        // Without memory for the checks, nothing is freed; the handover stays reserved.
+        pr_err!("out of memory: a discarded handover stays reserved until the next kexec\n");
+        return 0;
     }
+    for r in m.folios.iter().filter_map(range) {
+        let _ = ranges.push_within_capacity(r);
+    }
+    sort_unstable(&mut ranges);
     let mut freed = 0usize;
-    let mut free = |p: u64| {
-        if p != 0 && p % PAGE_SIZE as u64 == 0 && kho::restore_folio(p).is_some() {
+    let mut end = 0u64;
+    for &(start, stop) in ranges.iter() {
+        if start >= end && kho::restore_folio(start).is_some() {
             freed += 1;
         }
-    };
-    if listed {
-        let mut last = None;
-        for &p in phys.iter() {
-            if last != Some(p) {
-                free(p);
-            }
-            last = Some(p);
-        }
-    } else {
-        // Without memory for the list: in table order (a duplicate is refused by KHO).
-        m.folios.iter().for_each(|r| free(r.phys));
+        end = end.max(stop);
     }
     freed
 }

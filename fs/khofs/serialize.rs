@@ -109,6 +109,14 @@ pub(crate) fn handover_at_kexec() {
     let mut todo = KVVec::new();
     {
         let state = STATE.lock();
+        for (name, m) in state.held.iter() {
+            pr_err!(
+                "{}: the handover from the previous kernel ({} folios) was never taken over: \
+                 lost at this kexec\n",
+                core::str::from_utf8(name.as_bytes()).unwrap_or("?"),
+                m.folios.len()
+            );
+        }
         for n in state.instances.iter() {
             if todo
                 .push((n.inst.clone(), n.pin.clone()), GFP_KERNEL)
@@ -127,6 +135,15 @@ pub(crate) fn handover_at_kexec() {
                 if e != EBUSY {
                     pr_err!("cannot freeze for handover: {e:?}\n");
                 }
+            }
+            // Freezing a read-only instance does not prepare it (nothing to stop); nothing
+            // can change it either, so prepare it now.
+            let prepared = STATE
+                .lock()
+                .find(inst)
+                .is_some_and(|n| n.published.is_some());
+            if !prepared && pin.is_read_only() {
+                let _ = prepare(inst, pin.root());
             }
         }
         let mut state = STATE.lock();
@@ -190,15 +207,22 @@ fn publish(
         }
         Ok(())
     };
-    let decoded = Manifest::decode(&fdt.as_slice()[..len], read)?;
-    decoded.validate()?;
-    if decoded != m {
-        return Err(Refusal {
-            err: EINVAL,
-            why: "the handover does not decode to what was recorded",
-        });
+    match Manifest::decode(&fdt.as_slice()[..len], read).and_then(|d| d.validate().map(|_| d)) {
+        Ok(decoded) if decoded == m => (),
+        Ok(_) => {
+            return Err(Refusal {
+                err: EINVAL,
+                why: "the handover does not decode to what was recorded",
+            })
+        }
+        // The check needs about as much memory again as the handover's metadata: without it
+        // (at kexec, say), the handover, built by the same code, is offered unchecked.
+        Err(r) if r.err == ENOMEM => pr_warn!(
+            "{}: not enough memory to check the handover; offered unchecked\n",
+            inst.node.to_str().unwrap_or("?")
+        ),
+        Err(r) => return Err(r),
     }
-    drop(decoded);
     let sub = Subtree::add(&inst.node, fdt, len).map_err(fail("cannot publish the FDT"))?;
     Ok((sub, pieces, m))
 }

@@ -132,3 +132,8 @@ __rust_helper int rust_helper_security_inode_init_security(struct inode *inode, 
 	return security_inode_init_security(inode, dir, qstr, init, fs_data);
 }
 #endif
+
+__rust_helper bool rust_helper_sb_rdonly(const struct super_block *sb)
+{
+	return sb_rdonly(sb);
+}

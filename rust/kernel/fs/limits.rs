@@ -375,10 +375,11 @@ impl Limits {
         Ok(())
     }
 
-    /// Raises each limit that no mount option set (a default, half of RAM) to at least the
-    /// given use, so that data which already exists in memory (e.g. handed over from the
-    /// previous kernel, which also made the RAM the default is computed from smaller) fits
-    /// without options. Limits set by options are left alone.
+    /// Makes room for `blocks` and `inodes` that already exist in memory (e.g. handed over
+    /// from the previous kernel, which also made the RAM the default is computed from
+    /// smaller): each limit that no mount option set (a default, half of RAM) grows by that
+    /// amount, so the data fits and the default room is left on top. Limits set by options,
+    /// and unlimited ones, are left alone.
     ///
     /// # Examples
     ///
@@ -387,18 +388,18 @@ impl Limits {
     ///
     /// let l = Limits::new();
     /// let (max_blocks, _, _, _) = l.usage();
-    /// l.fit_defaults(max_blocks + 10, 1);
+    /// l.grow_defaults(10, 1);
     /// assert!(l.fits(max_blocks + 10, 1));
     /// ```
-    pub fn fit_defaults(&self, blocks: u64, inodes: u64) {
-        let raise = |explicit: &Atomic<u32>, max: &Atomic<u64>, want: u64| {
+    pub fn grow_defaults(&self, blocks: u64, inodes: u64) {
+        let grow = |explicit: &Atomic<u32>, max: &Atomic<u64>, by: u64| {
             let m = max.load(Relaxed);
-            if explicit.load(Relaxed) == 0 && m != 0 && m < want {
-                max.store(want, Relaxed);
+            if explicit.load(Relaxed) == 0 && m != 0 {
+                max.store(m.saturating_add(by), Relaxed);
             }
         };
-        raise(&self.explicit_blocks, &self.max_blocks, blocks);
-        raise(&self.explicit_inodes, &self.max_inodes, inodes);
+        grow(&self.explicit_blocks, &self.max_blocks, blocks);
+        grow(&self.explicit_inodes, &self.max_inodes, inodes);
     }
 
     /// Returns whether `blocks` more blocks and `inodes` more inodes fit the limits.

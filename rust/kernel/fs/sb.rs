@@ -135,6 +135,20 @@ impl SuperPin {
         })
     }
 
+    /// Returns whether the pinned superblock is read-only (`SB_RDONLY`). Freezing a read-only
+    /// superblock succeeds without calling [`FileSystem::freeze`]: there are no writers.
+    pub fn is_read_only(&self) -> bool {
+        // SAFETY: By the type invariant the superblock is valid.
+        unsafe { bindings::sb_rdonly(self.sb()) }
+    }
+
+    /// Returns the root of the pinned superblock's tree, valid as long as the pin.
+    pub fn root(&self) -> &Dentry {
+        // SAFETY: By the type invariant the mount is valid and holds a reference to its root
+        // dentry (`mnt_root`) until it is released in `drop`.
+        unsafe { Dentry::from_raw((*self.mnt.as_ptr()).mnt_root) }
+    }
+
     /// Undoes [`SuperPin::freeze`].
     pub fn thaw(&self) -> Result {
         // SAFETY: As in `freeze`.
@@ -226,13 +240,13 @@ impl<T: FileSystem> NewSuperBlock<T> {
         T::limits(&data).fits(blocks, inodes)
     }
 
-    /// Raises the block and inode limits that the mount options did not set to at least
-    /// `blocks` and `inodes` in use, for a superblock set up with data that already exists
-    /// (see [`Limits::fit_defaults`]).
-    pub fn fit_default_limits(&self, blocks: u64, inodes: u64) {
+    /// Grows the block and inode limits that the mount options did not set by `blocks` and
+    /// `inodes`, for a superblock set up with data that already exists (see
+    /// [`Limits::grow_defaults`]).
+    pub fn grow_default_limits(&self, blocks: u64, inodes: u64) {
         // SAFETY: By the type invariant `s_fs_info` holds the instance data.
         let data = unsafe { T::Data::borrow((*self.0.get()).s_fs_info) };
-        T::limits(&data).fit_defaults(blocks, inodes);
+        T::limits(&data).grow_defaults(blocks, inodes);
     }
 
     /// Adds another name `name` in directory `dir` for the non-directory `inode`, both of
@@ -326,9 +340,11 @@ unsafe extern "C" fn write_end(
         if !bindings::folio_test_uptodate(folio) {
             // Zero the stale part of the folio after a short copy.
             if copied < len {
-                let from = (pos as usize) & (bindings::folio_size(folio) - 1);
-                let start = from + copied as usize;
-                bindings::folio_zero_segments(folio, start, from + len as usize, 0, 0);
+                let size = bindings::folio_size(folio);
+                let from = (pos - bindings::folio_pos(folio)) as usize;
+                let start = (from + copied as usize).min(size);
+                let end = (from + len as usize).min(size);
+                bindings::folio_zero_segments(folio, start, end, 0, 0);
             }
             bindings::folio_mark_uptodate(folio);
         }

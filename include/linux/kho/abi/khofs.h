@@ -69,7 +69,8 @@
  * into a page cache (the sending kernel runs the same validation on what it
  * wrote before it offers the handover): the FDT header and offsets (libfdt);
  * the compatible string; the page size; counts (at most ``KHOFS_MAX_INODES``
- * inodes and ``KHOFS_MAX_FOLIOS`` folios); the piece list (page-aligned,
+ * inodes and ``KHOFS_MAX_FOLIOS`` folios, at most ``KHOFS_MAX_TABLES`` bytes of
+ * tables, at most 255 bytes of names per entry); the piece list (page-aligned,
  * non-empty, at most ``KHOFS_MAX_CHUNK`` each, summing to the table size, each
  * a folio KHO preserved);
  * unique, non-zero inode numbers below ``next-ino``; known file types and mode
@@ -96,6 +97,7 @@
 #define KHOFS_MAX_CHUNK		SZ_4M
 #define KHOFS_MAX_INODES	BIT(22)
 #define KHOFS_MAX_FOLIOS	BIT(24)
+#define KHOFS_MAX_TABLES	SZ_1G
 #define KHOFS_MAX_DEPTH		4096
 
 /* Prefix of the KHO subtree of each instance: "khofs-" followed by its name. */
