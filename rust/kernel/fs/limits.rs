@@ -392,14 +392,26 @@ impl Limits {
     /// assert!(l.fits(max_blocks + 10, 1));
     /// ```
     pub fn grow_defaults(&self, blocks: u64, inodes: u64) {
-        let grow = |explicit: &Atomic<u32>, max: &Atomic<u64>, by: u64| {
+        // The grown value is the default from now on (`/proc/mounts` shows no option for it).
+        let grow = |explicit: &Atomic<u32>, max: &Atomic<u64>, default: &Atomic<u64>, by| {
             let m = max.load(Relaxed);
             if explicit.load(Relaxed) == 0 && m != 0 {
                 max.store(m.saturating_add(by), Relaxed);
+                default.store(m.saturating_add(by), Relaxed);
             }
         };
-        grow(&self.explicit_blocks, &self.max_blocks, blocks);
-        grow(&self.explicit_inodes, &self.max_inodes, inodes);
+        grow(
+            &self.explicit_blocks,
+            &self.max_blocks,
+            &self.default_blocks,
+            blocks,
+        );
+        grow(
+            &self.explicit_inodes,
+            &self.max_inodes,
+            &self.default_inodes,
+            inodes,
+        );
     }
 
     /// Returns whether `blocks` more blocks and `inodes` more inodes fit the limits.
