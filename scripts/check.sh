@@ -12,9 +12,16 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 eval "$("$REPO/scripts/kernel.sh" env)"
 ST=$REPO/tools/testing/selftests/khofs
 # KHOFS_DEBUG=1 ("make check-debug"): the debug kernel (KASAN, lockdep, ...),
-# slower, so with three times the time for each VM run.
+# slower, so with eight times the time for each VM run, and twice the memory:
+# after a kexec, early boot allocates only from the KHO scratch areas, where
+# KASAN's shadow (1/8 of RAM) must fit.
 DEBUG=${KHOFS_DEBUG:-0}
 LOGDIR=$CACHE/check$([ "$DEBUG" = 1 ] && echo -debug)
+if [ "$DEBUG" = 1 ]; then
+	# 1 GiB guests get 2 GiB and a 512 MiB global scratch area; 3 GiB ones 4 GiB and 1 GiB.
+	debug_mem() { [ "${KHOFS_VM_MEM:-1G}" = 1G ] && echo 2G || echo 4G; }
+	debug_scratch() { [ "$(debug_mem)" = 2G ] && echo 64M,512M,0M || echo 64M,1G,0M; }
+fi
 mkdir -p "$LOGDIR"
 passed=0 failed=0 skipped=0
 failures=()
@@ -71,7 +78,11 @@ run_vm() { # name script stages [extra-dir [timeout]]
 	local note="" try opts=()
 	[ -z "${4:-}" ] || opts+=(-e "$4")
 	if [ "$DEBUG" = 1 ]; then
-		opts+=(-t $((${5:-180} * 3)))
+		opts+=(-t $((${5:-180} * 8)))
+		local mem scratch
+		mem=$(debug_mem) scratch=$(debug_scratch)
+		local KHOFS_VM_MEM=$mem KHOFS_KHO_SCRATCH=$scratch
+		export KHOFS_VM_MEM KHOFS_KHO_SCRATCH
 	elif [ -n "${5:-}" ]; then
 		opts+=(-t "$5")
 	fi
