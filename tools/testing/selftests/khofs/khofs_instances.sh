@@ -29,6 +29,10 @@ if [ "$1" = 1 ]; then
 	t '[ -z "$(ls -A /mnt/bad)" ]' "a discarded instance comes back empty"
 	umount /mnt/bad
 	t '! khofsctl discard "../x" 2>/dev/null' "discard refuses an invalid name"
+	mount -t khofs keep /mnt/bad && echo kept > /mnt/bad/kept && umount /mnt/bad
+	t '[ "$(khofs_op discard-unprivileged keep)" = EPERM ] && mount -t khofs keep /mnt/bad &&
+	   [ "$(cat /mnt/bad/kept)" = kept ] && umount /mnt/bad' \
+		"discard needs CAP_SYS_ADMIN, even on a descriptor opened by root"
 	# To be handed over, and discarded unmounted in the next kernel.
 	mount -t khofs unwanted /mnt/bad && echo old > /mnt/bad/old && umount /mnt/bad
 
