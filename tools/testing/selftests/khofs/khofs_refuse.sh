@@ -3,7 +3,9 @@
 # Stage script for vmtest.sh (2 stages): a handover that is not taken over
 # gives its memory back. Instance "held" is mounted after kexec with too small
 # a size= (ENOSPC: held for a larger mount), then discarded; instance "gone"
-# is discarded without ever being mounted. MemFree must grow by what each held.
+# is discarded without ever being mounted. MemFree must grow by what each held
+# (at least 128 of 160 MiB: freed pages may sit on per-CPU lists, which MemFree
+# does not count; before the fix nothing came back).
 n=0
 t() { # t COND DESCRIPTION
 	n=$((n + 1))
@@ -22,11 +24,11 @@ else
 	t 'dmesg | grep -q "held: the handover holds .*mount with larger limits"' "and says why"
 	khofsctl discard held
 	m1=$(memfree)
-	t '[ $((m1 - m0)) -ge 150 ]' "discarding the held handover frees its memory (MemFree $m0 -> $m1 MiB)"
+	t '[ $((m1 - m0)) -ge 128 ]' "discarding the held handover frees its memory (MemFree $m0 -> $m1 MiB)"
 	t 'mount -t khofs held /mnt/held && [ -z "$(ls -A /mnt/held)" ]' "the discarded instance starts empty"
 	khofsctl discard gone
 	m2=$(memfree)
-	t '[ $((m2 - m1)) -ge 150 ]' "discarding a handover never mounted frees its memory (MemFree $m1 -> $m2 MiB)"
+	t '[ $((m2 - m1)) -ge 128 ]' "discarding a handover never mounted frees its memory (MemFree $m1 -> $m2 MiB)"
 	t 'mount -t khofs gone /mnt/gone && [ -z "$(ls -A /mnt/gone)" ]' "and that instance starts empty"
 	t 'dmesg | grep -q "gone: discarded the handover from the previous kernel (40960 folios freed)"' \
 		"every folio of the discarded handover was freed"
