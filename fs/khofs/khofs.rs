@@ -56,7 +56,7 @@ pub(crate) struct State {
     /// The instances, by name.
     pub(crate) instances: KVVec<Named>,
     /// Names whose handover from the previous kernel was already looked at.
-    pub(crate) checked: KVVec<KVec<u8>>,
+    pub(crate) checked: KVVec<Name>,
     /// Decoded handovers waiting for a mount: they did not fit the limits of their first
     /// mount, or could not be checked or restored for lack of memory. By name.
     pub(crate) held: KVVec<(Name, handover::Manifest)>,
@@ -115,12 +115,11 @@ impl State {
         if let Some(m) = self.take_held(name) {
             return Ok(Some(m));
         }
-        if self.checked.iter().any(|n| n.as_slice() == name) {
+        if self.checked.iter().any(|n| n.as_bytes() == name) {
             return Ok(None);
         }
-        // Allocated first, so that a consumed handover is always recorded, and can be held.
-        let mut owned = KVec::new();
-        owned.extend_from_slice(name, GFP_KERNEL)?;
+        // Room first, so that a consumed handover is always recorded, and can be held.
+        let owned = Name::new(name)?;
         self.checked.reserve(1, GFP_KERNEL)?;
         self.held.reserve(1, GFP_KERNEL)?;
         let res = restore::fetch(node);
