@@ -59,18 +59,17 @@ fn discard(name: &[u8]) -> Result {
     let node = CString::try_from_fmt(fmt!("khofs-{text}"))?;
     let (pin, published) = {
         let mut state = STATE.lock();
-        if let Some(m) = state.take_held(name) {
-            let freed = restore::discard_all(&m);
-            pr_info!("{text}: discarded the held handover ({freed} folios freed)\n");
-        }
         // First what can fail for lack of memory, so that a failed discard changes nothing.
+        let held = state.held.iter().any(|h| h.0.as_bytes() == name);
         match state.incoming(name, &node) {
             Ok(Some(m)) => {
                 let freed = restore::discard_all(&m);
-                pr_info!(
-                    "{text}: discarded the handover from the previous kernel ({} folios freed)\n",
-                    freed
-                );
+                let which = if held {
+                    "the held handover"
+                } else {
+                    "the handover from the previous kernel"
+                };
+                pr_info!("{text}: discarded {which} ({freed} folios freed)\n");
             }
             Ok(None) => (),
             Err(e) if e == ENOMEM => return Err(e),

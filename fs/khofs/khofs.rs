@@ -20,6 +20,7 @@
 
 use kernel::{
     fs::sb,
+    kho,
     miscdevice::{MiscDeviceOptions, MiscDeviceRegistration},
     prelude::*,
     reboot,
@@ -57,9 +58,17 @@ pub(crate) struct State {
     pub(crate) instances: KVVec<Named>,
     /// Names whose handover from the previous kernel was already looked at.
     pub(crate) checked: KVVec<Name>,
-    /// Decoded handovers waiting for a mount: they did not fit the limits of their first
-    /// mount, or could not be checked or restored for lack of memory. By name.
-    pub(crate) held: KVVec<(Name, handover::Manifest)>,
+    /// Handovers waiting for a mount: they did not fit the limits of their first mount, or
+    /// could not be decoded, checked or restored for lack of memory. By name.
+    pub(crate) held: KVVec<(Name, Held)>,
+}
+
+/// A handover from the previous kernel that is kept for a later mount.
+pub(crate) enum Held {
+    /// Retrieved from KHO (its blob is ours now), not yet decoded.
+    Blob(kho::Incoming),
+    /// Decoded, not yet validated or restored.
+    Decoded(handover::Manifest),
 }
 
 /// An instance name, stored without allocation (so that holding a handover cannot fail).
@@ -98,54 +107,76 @@ impl State {
     }
 
     /// Takes the held handover of instance `name`, if any.
-    pub(crate) fn take_held(&mut self, name: &[u8]) -> Option<handover::Manifest> {
+    fn take_held(&mut self, name: &[u8]) -> Option<Held> {
         let pos = self.held.iter().position(|h| h.0.as_bytes() == name)?;
-        let (_, m) = self.held.remove(pos).ok()?;
-        Some(m)
+        let (_, h) = self.held.remove(pos).ok()?;
+        Some(h)
     }
 
     /// Returns what the previous kernel handed over for instance `name` (KHO subtree
-    /// `node`), decoded but not validated: a held handover, or the one from KHO the first
-    /// time the name is looked at. `ENOMEM` leaves the handover in KHO for another try.
+    /// `node`, which is `khofs-<name>`), decoded but not validated: a held handover, or the one
+    /// from KHO the first time the name is looked at. After `ENOMEM` the handover is held for
+    /// another try.
     pub(crate) fn incoming(
         &mut self,
         name: &[u8],
         node: &CStr,
     ) -> Result<Option<handover::Manifest>> {
-        if let Some(m) = self.take_held(name) {
-            return Ok(Some(m));
+        let blob = match self.take_held(name) {
+            Some(Held::Decoded(m)) => return Ok(Some(m)),
+            Some(Held::Blob(b)) => b,
+            None => {
+                if self.checked.iter().any(|n| n.as_bytes() == name) {
+                    return Ok(None);
+                }
+                // Room first, so that a retrieved handover is always recorded, and can be
+                // held.
+                let owned = Name::new(name)?;
+                self.checked.reserve(1, GFP_KERNEL)?;
+                self.held.reserve(1, GFP_KERNEL)?;
+                let _ = self.checked.push_within_capacity(owned);
+                // SAFETY: `checked` records every name whose subtree was retrieved, and this
+                // is the first time for `name`; subtree names are `khofs-<name>`, one per
+                // instance name.
+                match restore::retrieve(unsafe { kho::Incoming::retrieve(node) })? {
+                    Some(b) => b,
+                    None => return Ok(None),
+                }
+            }
+        };
+        match restore::decode(&blob) {
+            // Nothing is lost: the blob is ours, keep it for another try.
+            Err(e) if e == ENOMEM => {
+                self.hold(name, Held::Blob(blob))?;
+                Err(ENOMEM)
+            }
+            // Decoded or refused: the blob is no longer needed and is freed.
+            res => res.map(Some),
         }
-        if self.checked.iter().any(|n| n.as_bytes() == name) {
-            return Ok(None);
-        }
-        // Room first, so that a consumed handover is always recorded, and can be held.
-        let owned = Name::new(name)?;
-        self.checked.reserve(1, GFP_KERNEL)?;
-        self.held.reserve(1, GFP_KERNEL)?;
-        let res = restore::fetch(node);
-        if !matches!(res, Err(e) if e == ENOMEM) {
-            let _ = self.checked.push_within_capacity(owned);
-        }
-        res
     }
 
-    /// Holds the decoded handover `m` of instance `name` for a later mount. Room for it was
-    /// reserved when it was fetched (or is left by `take_held`); only if a concurrent mount
-    /// took that room and memory is short is the handover dropped, its folios freed.
-    pub(crate) fn hold(&mut self, name: &[u8], m: handover::Manifest) -> Result {
+    /// Holds the handover `h` of instance `name` for a later mount. Room for it was reserved
+    /// when it was retrieved (or is left by `take_held`); only if a concurrent mount took
+    /// that room and memory is short is the handover dropped, the folios of a decoded one
+    /// freed.
+    pub(crate) fn hold(&mut self, name: &[u8], h: Held) -> Result {
+        let drop_it = |h: Held| match h {
+            Held::Decoded(m) => restore::discard_all(&m),
+            Held::Blob(_) => 0,
+        };
         let name = match Name::new(name) {
             Ok(n) => n,
             Err(e) => {
-                restore::discard_all(&m);
+                drop_it(h);
                 return Err(e);
             }
         };
         if self.held.len() == self.held.capacity() && self.held.reserve(1, GFP_KERNEL).is_err() {
-            let freed = restore::discard_all(&m);
+            let freed = drop_it(h);
             pr_err!("out of memory: handover dropped, {freed} folios freed\n");
             return Err(ENOMEM);
         }
-        let _ = self.held.push_within_capacity((name, m));
+        let _ = self.held.push_within_capacity((name, h));
         Ok(())
     }
 }

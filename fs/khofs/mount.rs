@@ -6,7 +6,7 @@
 //! creating it if needed; every mount of `db` shows the same tree, and after a kexec the first
 //! mount of `db` takes over what the previous kernel handed over for `db`.
 
-use crate::{restore, serialize, Named, STATE};
+use crate::{restore, serialize, Held, Named, STATE};
 use kernel::{
     fs::{
         dentry::Dentry,
@@ -137,13 +137,14 @@ impl FileSystem for KhoFs {
             return Ok(());
         };
         let name = inst.name_str();
-        let (m, index) = match restore::validate(name, m) {
-            Ok(v) => v,
-            Err((e, Some(m))) => {
-                state.hold(&inst.name, m)?;
+        let index = match restore::validate(name, &m) {
+            Ok(i) => i,
+            Err(e) if e == ENOMEM => {
+                state.hold(&inst.name, Held::Decoded(m))?;
                 return Err(e);
             }
-            Err((e, None)) => return Err(e),
+            // Refused, its folios freed.
+            Err(e) => return Err(e),
         };
         // Limits not given as options grow by what was handed over.
         let (blocks, inodes) = m.usage();
@@ -155,7 +156,7 @@ impl FileSystem for KhoFs {
                 blocks * (kernel::page::PAGE_SIZE as u64 / 1024),
                 inodes
             );
-            state.hold(&inst.name, m)?;
+            state.hold(&inst.name, Held::Decoded(m))?;
             return Err(ENOSPC);
         }
         drop(state);
@@ -166,7 +167,7 @@ impl FileSystem for KhoFs {
             }
             // Nothing restored yet: keep the handover for the next mount.
             Err((e, true)) => {
-                STATE.lock().hold(&inst.name, m)?;
+                STATE.lock().hold(&inst.name, Held::Decoded(m))?;
                 Err(e)
             }
             Err((e, false)) => Err(e),

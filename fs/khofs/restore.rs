@@ -10,84 +10,106 @@ use kernel::{
     folio::max_pagecache_order,
     fs::{
         dentry::Dentry,
-        inode::{Attrs, Inode, S_IFDIR, S_IFMT},
+        inode::{Attrs, Inode, InodeRef, S_IFDIR, S_IFMT},
         sb::NewSuperBlock,
     },
     kho,
     page::PAGE_SIZE,
     prelude::*,
     sort::sort_unstable,
-    sync::aref::ARef,
 };
 
-/// Looks for the handover `node` (`khofs-<instance>`) from the previous kernel and decodes
-/// it; [`Manifest::validate`] checks its contents.
-///
-/// Returns `None` if there is none. `ENOMEM` consumed nothing: the handover can be fetched
-/// again. On any other error the handover is consumed and refused as a whole, with one
-/// `pr_err`; its data folios cannot be located and stay reserved only if its tables are
-/// unreadable (for example a different ABI version).
-pub(crate) fn fetch(node: &CStr) -> Result<Option<Manifest>> {
-    let incoming = match kho::Incoming::retrieve(node) {
-        Ok(i) => i,
-        Err(e) if e == ENOENT => return Ok(None),
+/// Checks the result of retrieving a handover from the previous kernel: `None` if there is
+/// none, the blob (restored, ours) if there is one. A subtree KHO cannot give back is refused
+/// with one `pr_err`.
+pub(crate) fn retrieve(res: Result<kho::Incoming>) -> Result<Option<kho::Incoming>> {
+    match res {
+        Ok(i) => Ok(Some(i)),
+        Err(e) if e == ENOENT => Ok(None),
         Err(e) => {
             pr_err!("refusing handover from previous kernel: bad KHO subtree ({e:?})\n");
-            return Err(e);
+            Err(e)
         }
+    }
+}
+
+/// Returns whether the table pieces `chunks` (physical address, length) describe memory
+/// that does not overlap: each piece is one KHO allocation, a power-of-two number of pages
+/// aligned to its size.
+fn chunks_disjoint(chunks: &[(u64, u64)]) -> bool {
+    let span = |&(phys, len): &(u64, u64)| {
+        let size = len.max(1).next_power_of_two().max(PAGE_SIZE as u64);
+        (phys, phys.saturating_add(size))
     };
+    // At most `MAX_TABLES / PAGE_SIZE` pieces, and in practice a handful: quadratic is fine
+    // and needs no memory.
+    chunks.iter().enumerate().all(|(k, a)| {
+        let (s, e) = span(a);
+        chunks[k + 1..].iter().all(|b| {
+            let (t, f) = span(b);
+            e <= t || f <= s
+        })
+    })
+}
+
+/// Decodes the handover `blob` from the previous kernel; [`Manifest::validate`] checks its
+/// contents.
+///
+/// `ENOMEM` consumed nothing: the blob can be decoded again. On any other error the handover
+/// is consumed and refused as a whole, with one `pr_err`; its data folios cannot be located
+/// and stay reserved only if its tables are unreadable (for example a different ABI version).
+pub(crate) fn decode(blob: &kho::Incoming) -> Result<Manifest> {
     // The tables: each piece is taken back (KHO checks it was preserved) and freed.
     let fetch = |chunks: &[(u64, u64)], out: &mut KVVec<u8>| -> Result {
+        if !chunks_disjoint(chunks) {
+            return Err(EINVAL);
+        }
         for (k, &(phys, len)) in chunks.iter().enumerate() {
-            if let Err(e) = kho::take_preserved(phys, len as usize, out) {
+            // SAFETY: The pieces are listed by the previous kernel's khofs, which publishes
+            // only buffers it preserved with `PreservedBuf` (the blob's ABI version was
+            // checked by `decode`); they do not overlap (checked above), and the blob is
+            // decoded only until this point is reached once (the blob is then dropped), so
+            // none was restored before.
+            if let Err(e) = unsafe { kho::take_preserved(phys, len as usize, out) } {
                 for &(rest, _) in &chunks[k + 1..] {
-                    drop(kho::restore_folio(rest));
+                    // SAFETY: As above: the rest of the pieces were not restored yet.
+                    drop(unsafe { kho::restore_folio(rest) });
                 }
                 return Err(e);
             }
         }
         Ok(())
     };
-    match Manifest::decode(incoming.as_slice(), fetch) {
-        Ok(m) => {
-            // The manifest is a copy; the blob is no longer needed.
-            incoming.free();
-            Ok(Some(m))
-        }
-        // Nothing consumed: keep the blob for another try.
-        Err(r) if r.err == ENOMEM => Err(ENOMEM),
-        Err(r) => {
-            incoming.free();
+    let mut m = Manifest::decode(blob.as_slice(), fetch).map_err(|r| {
+        if r.errno() != ENOMEM {
             pr_err!(
                 "refusing handover from previous kernel: {} ({:?})\n",
-                r.why,
-                r.err
+                r.why(),
+                r.errno()
             );
-            Err(r.err)
         }
-    }
+        r.errno()
+    })?;
+    // Room was reserved by `decode`.
+    let _ = m.taken.push_within_capacity(blob.span());
+    Ok(m)
 }
 
 /// Validates the decoded handover `m` of instance `name`. A handover that fails validation is
-/// refused with one `pr_err`, and its data folios are freed.
+/// refused with one `pr_err`, and its data folios are freed: the caller then drops `m`.
 ///
-/// `ENOMEM` gives `m` back, to be held for another try.
-pub(crate) fn validate(
-    name: &str,
-    m: Manifest,
-) -> core::result::Result<(Manifest, Index), (Error, Option<Manifest>)> {
-    match m.validate() {
-        Ok(index) => Ok((m, index)),
-        Err(r) if r.err == ENOMEM => Err((ENOMEM, Some(m))),
-        Err(r) => {
-            let freed = discard_all(&m);
+/// `ENOMEM` leaves `m` as it was, to be held for another try.
+pub(crate) fn validate(name: &str, m: &Manifest) -> Result<Index> {
+    m.validate().map_err(|r| {
+        if r.errno() != ENOMEM {
+            let freed = discard_all(m);
             pr_err!(
                 "{name}: refusing handover from previous kernel: {}; {freed} folios freed\n",
-                r.why
+                r.why()
             );
-            Err((r.err, None))
         }
-    }
+        r.errno()
+    })
 }
 
 /// Recreates the tree described by the validated manifest `m` (with its `index`) in `sb`,
@@ -103,7 +125,7 @@ pub(crate) fn build_tree(
 ) -> core::result::Result<u64, (Error, bool)> {
     // `inodes` keeps a reference to each inode until the end, for its hard links and its
     // folios; on error, dropping them frees everything restored.
-    let mut inodes: KVVec<ARef<Inode>> = KVVec::new();
+    let mut inodes: KVVec<InodeRef<'_>> = KVVec::new();
     let mut skeleton = || -> Result {
         inodes.reserve(m.inodes.len(), GFP_KERNEL)?;
         let mut linked = KVVec::from_elem(false, m.inodes.len(), GFP_KERNEL)?;
@@ -136,7 +158,7 @@ pub(crate) fn build_tree(
                     continue;
                 }
                 linked[c] = true;
-                let child = dir.add_child(m.name(d), inode.clone())?;
+                let child = sb.add_child(dir, m.name(d), inode.clone())?;
                 if inode.mode() & S_IFMT == S_IFDIR {
                     dirs.push((child, d.ino), GFP_KERNEL)?;
                 }
@@ -182,8 +204,10 @@ fn restore_folios(
     inode: &Inode,
 ) -> core::result::Result<(), (Error, usize)> {
     for (n, r) in m.folios_of(rec).iter().enumerate() {
-        // KHO refuses addresses it did not preserve, and each address at most once.
-        let folio = kho::restore_folio(r.phys).ok_or((EINVAL, n))?;
+        // SAFETY: `m` passed `Manifest::validate`: its folio records are aligned to their
+        // size and do not overlap, so each address is restored once. They were written by the
+        // previous kernel's khofs, which records only folios it preserved.
+        let folio = unsafe { kho::restore_folio(r.phys) }.ok_or((EINVAL, n))?;
         if folio.order() != r.order {
             // Dropping the folio frees it: it is ours now, just not what was described.
             return Err((EINVAL, n + 1));
@@ -199,7 +223,9 @@ fn discard(m: &Manifest, rest: &[InodeRec], skip: usize) {
     for (n, rec) in rest.iter().enumerate() {
         let from = if n == 0 { skip } else { 0 };
         for r in m.folios_of(rec).iter().skip(from) {
-            drop(kho::restore_folio(r.phys));
+            // SAFETY: As in `restore_folios`: the rest of the validated records, not
+            // restored yet.
+            drop(unsafe { kho::restore_folio(r.phys) });
         }
     }
 }
@@ -231,7 +257,11 @@ pub(crate) fn discard_all(m: &Manifest) -> usize {
     let mut freed = 0usize;
     let mut end = 0u64;
     for &(start, stop) in ranges.iter() {
-        if start >= end && kho::restore_folio(start).is_some() {
+        // SAFETY: The records come from the previous kernel's khofs, which lists only folios
+        // it preserved; the ranges are sorted and a range that overlaps an earlier one is
+        // skipped, so no address is restored twice. A handover is discarded once (its
+        // manifest is consumed).
+        if start >= end && unsafe { kho::restore_folio(start) }.is_some() {
             freed += 1;
         }
         end = end.max(stop);

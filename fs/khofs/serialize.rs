@@ -5,18 +5,17 @@
 use crate::{
     handover::{Checked, FolioRec, InodeRec, Manifest, Refusal},
     mount::Instance,
-    STATE,
+    Held, STATE,
 };
 use kernel::{
-    folio::Folio,
     fs::{
-        dentry::Dentry,
+        dentry::{Dentry, DentryRef},
         inode::{Inode, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG},
     },
-    kho::{self, PreservedBuf, Subtree},
+    kho::{PreservedBuf, PreservedFolio, Subtree},
     prelude::*,
     rbtree::RBTree,
-    sync::{aref::ARef, atomic::Relaxed},
+    sync::atomic::Relaxed,
 };
 
 /// A handover prepared for the next kernel: the published blob and the preserved folios.
@@ -26,22 +25,10 @@ pub(crate) struct Published {
     sub: Subtree,
     /// The pieces of the tables, referenced from the FDT.
     tables: KVVec<PreservedBuf>,
-    preserved: KVVec<ARef<Folio>>,
+    /// The folios of the files, preserved until this is dropped.
+    preserved: KVVec<PreservedFolio>,
     inodes: usize,
     dirents: usize,
-}
-
-impl Drop for Published {
-    fn drop(&mut self) {
-        unpreserve_all(&self.preserved);
-    }
-}
-
-/// Undoes [`kho::preserve_folio`] for each of `folios`.
-fn unpreserve_all(folios: &[ARef<Folio>]) {
-    for f in folios {
-        kho::unpreserve_folio(f);
-    }
 }
 
 /// Prepares the handover of `inst`: preserves every folio and publishes the manifest.
@@ -75,14 +62,14 @@ pub(crate) fn prepare(inst: &Instance, root: &Dentry) -> Result {
             Ok(())
         }
         Err(r) => {
-            unpreserve_all(&preserved);
+            drop(preserved);
             pr_err!(
                 "{}: cannot prepare handover: {} ({:?})\n",
                 inst.node.to_str().unwrap_or("?"),
-                r.why,
-                r.err
+                r.why(),
+                r.errno()
             );
-            Err(r.err)
+            Err(r.errno())
         }
     }
 }
@@ -109,13 +96,19 @@ pub(crate) fn handover_at_kexec() {
     let mut todo = KVVec::new();
     {
         let state = STATE.lock();
-        for (name, m) in state.held.iter() {
-            pr_err!(
-                "{}: the handover from the previous kernel ({} folios) was never taken over: \
-                 lost at this kexec\n",
-                core::str::from_utf8(name.as_bytes()).unwrap_or("?"),
-                m.folios.len()
-            );
+        for (name, h) in state.held.iter() {
+            let name = core::str::from_utf8(name.as_bytes()).unwrap_or("?");
+            match h {
+                Held::Decoded(m) => pr_err!(
+                    "{name}: the handover from the previous kernel ({} folios) was never taken \
+                     over: lost at this kexec\n",
+                    m.folios.len()
+                ),
+                Held::Blob(_) => pr_err!(
+                    "{name}: the handover from the previous kernel was never taken over: lost \
+                     at this kexec\n"
+                ),
+            }
         }
         for n in state.instances.iter() {
             if todo
@@ -170,9 +163,9 @@ const CHUNK: usize = 1 << 20;
 fn publish(
     inst: &Instance,
     root: &Dentry,
-    preserved: &mut KVVec<ARef<Folio>>,
+    preserved: &mut KVVec<PreservedFolio>,
 ) -> Checked<(Subtree, KVVec<PreservedBuf>, Manifest)> {
-    let fail = |why: &'static str| move |err: Error| Refusal { err, why };
+    let fail = |why: &'static str| move |err: Error| Refusal::Failed { why, err };
     let m = build(root, inst.next_ino.load(Relaxed), preserved)
         .map_err(fail("cannot record the tree"))?;
     let mut tables = KVVec::with_capacity(m.tables_size(), GFP_KERNEL)?;
@@ -210,14 +203,13 @@ fn publish(
     match Manifest::decode(&fdt.as_slice()[..len], read).and_then(|d| d.validate().map(|_| d)) {
         Ok(decoded) if decoded == m => (),
         Ok(_) => {
-            return Err(Refusal {
-                err: EINVAL,
-                why: "the handover does not decode to what was recorded",
-            })
+            return Err(Refusal::Invalid(
+                "the handover does not decode to what was recorded",
+            ))
         }
         // The check needs about as much memory again as the handover's metadata: without it
         // (at kexec, say), the handover, built by the same code, is offered unchecked.
-        Err(r) if r.err == ENOMEM => pr_warn!(
+        Err(r) if r.errno() == ENOMEM => pr_warn!(
             "{}: not enough memory to check the handover; offered unchecked\n",
             inst.node.to_str().unwrap_or("?")
         ),
@@ -232,7 +224,7 @@ fn publish(
 fn build(
     root_dentry: &Dentry,
     next_ino: u64,
-    preserved: &mut KVVec<ARef<Folio>>,
+    preserved: &mut KVVec<PreservedFolio>,
 ) -> Result<Manifest> {
     let root = root_dentry.inode().ok_or(EINVAL)?;
     let mut m = Manifest {
@@ -243,8 +235,8 @@ fn build(
     let mut seen: RBTree<u64, usize> = RBTree::new();
     record(&mut m, root, preserved)?;
     seen.try_create_and_insert(root.ino(), 0, GFP_KERNEL)?;
-    let mut dirs: KVVec<(ARef<Dentry>, u64)> = KVVec::new();
-    dirs.push((root_dentry.into(), root.ino()), GFP_KERNEL)?;
+    let mut dirs: KVVec<(DentryRef<'_>, u64)> = KVVec::new();
+    dirs.push((root_dentry.to_ref(), root.ino()), GFP_KERNEL)?;
     while let Some((dir, dir_ino)) = dirs.pop() {
         for child in dir.children()? {
             let Some(inode) = child.inode() else {
@@ -264,22 +256,10 @@ fn build(
     }
     // Link counts as seen by this walk, so the manifest is consistent even if the tree
     // changed while we walked it.
-    for n in 0..m.inodes.len() {
-        m.inodes[n].nlink = if m.inodes[n].mode & S_IFMT == S_IFDIR {
-            2
-        } else {
-            0
-        };
-    }
-    for k in 0..m.dirents.len() {
-        let (parent, ino) = (m.dirents[k].parent, m.dirents[k].ino);
-        let c = *seen.get(&ino).ok_or(EINVAL)?;
-        if m.inodes[c].mode & S_IFMT == S_IFDIR {
-            let p = *seen.get(&parent).ok_or(EINVAL)?;
-            m.inodes[p].nlink += 1;
-        } else {
-            m.inodes[c].nlink += 1;
-        }
+    let mut links = KVVec::from_elem(0u32, m.inodes.len(), GFP_KERNEL)?;
+    m.count_links(|ino| seen.get(&ino).copied(), &mut links)?;
+    for (i, &n) in m.inodes.iter_mut().zip(links.iter()) {
+        i.nlink = n;
     }
     if m.next_ino <= m.inodes.iter().map(|i| i.ino).max().unwrap_or(0) {
         return Err(EINVAL);
@@ -287,7 +267,7 @@ fn build(
     Ok(m)
 }
 
-fn record(m: &mut Manifest, inode: &Inode, preserved: &mut KVVec<ARef<Folio>>) -> Result {
+fn record(m: &mut Manifest, inode: &Inode, preserved: &mut KVVec<PreservedFolio>) -> Result {
     let a = inode.attrs();
     let t = a.mode & S_IFMT;
     let mut rec = InodeRec {
@@ -317,8 +297,7 @@ fn record(m: &mut Manifest, inode: &Inode, preserved: &mut KVVec<ARef<Folio>>) -
             }
             preserved.reserve(1, GFP_KERNEL)?;
             m.folios.reserve(1, GFP_KERNEL)?;
-            kho::preserve_folio(folio)?;
-            let _ = preserved.push_within_capacity(folio.into());
+            let _ = preserved.push_within_capacity(PreservedFolio::new(folio.into())?);
             let _ = m.folios.push_within_capacity(FolioRec {
                 phys: folio.phys(),
                 index: folio.index(),

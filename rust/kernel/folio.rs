@@ -11,7 +11,7 @@ use crate::{
     sync::aref::{ARef, AlwaysRefCounted},
     types::Opaque,
 };
-use core::ptr::NonNull;
+use core::{mem::ManuallyDrop, ptr::NonNull};
 
 /// Returns the largest folio order the page cache uses (`MAX_PAGECACHE_ORDER`).
 ///
@@ -139,5 +139,84 @@ impl Folio {
     pub fn is_uptodate(&self) -> bool {
         // SAFETY: By the type invariant the folio is valid.
         unsafe { bindings::folio_test_uptodate(self.as_ptr()) }
+    }
+}
+
+/// A folio that its holder owns exclusively: it holds the only reference, and the folio is in
+/// no page cache, mapped nowhere and not locked.
+///
+/// Only such a folio may be inserted into a page cache (see
+/// [`crate::fs::sb::NewSuperBlock::add_folio`]): insertion sets the lock bit non-atomically,
+/// which is only sound while nobody else can see the folio. A [`UniqueFolio`] gives no access
+/// to a shared [`Folio`] (which could be turned into a second reference).
+///
+/// Freshly allocated folios and folios restored from a kexec handover are unique; see
+/// [`crate::kho::restore_folio`].
+///
+/// # Invariants
+///
+/// `ptr` points to a valid folio whose reference count is one, owned by this object; the folio
+/// is not in a page cache, not mapped and not locked.
+pub struct UniqueFolio {
+    ptr: NonNull<bindings::folio>,
+}
+
+// SAFETY: The folio is owned exclusively; it may be used and freed from any thread.
+unsafe impl Send for UniqueFolio {}
+// SAFETY: `&self` methods only read the folio's immutable properties.
+unsafe impl Sync for UniqueFolio {}
+
+impl UniqueFolio {
+    /// Takes ownership of the only reference to a folio.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid folio whose only reference is owned by the caller and
+    /// transferred to the returned object; the folio must not be in a page cache, mapped or
+    /// locked.
+    pub unsafe fn from_raw(ptr: NonNull<bindings::folio>) -> Self {
+        // INVARIANT: Per the safety requirements.
+        Self { ptr }
+    }
+
+    /// Gives up ownership of the folio and returns it, still referenced once.
+    pub fn into_raw(self) -> NonNull<bindings::folio> {
+        ManuallyDrop::new(self).ptr
+    }
+
+    /// Returns the allocation order of the folio (it spans `1 << order` pages).
+    pub fn order(&self) -> u32 {
+        // SAFETY: By the type invariant the folio is valid.
+        unsafe { bindings::folio_order(self.ptr.as_ptr()) }
+    }
+
+    /// Returns the size of the folio in bytes.
+    pub fn size(&self) -> usize {
+        // SAFETY: By the type invariant the folio is valid.
+        unsafe { bindings::folio_size(self.ptr.as_ptr()) }
+    }
+
+    /// Returns the contents of the folio.
+    ///
+    /// Only for folios in the kernel's linear map (not `HIGHMEM`): the memory behind
+    /// [`crate::kho`], which is only built for 64-bit architectures.
+    #[cfg(CONFIG_64BIT)]
+    pub fn as_slice(&self) -> &[u8] {
+        // SAFETY: By the type invariant the folio is valid and ours; without `HIGHMEM` every
+        // folio is in the linear map, where `folio_address` returns its address, valid for
+        // `folio_size` bytes as long as we hold the folio. Nobody else writes to it.
+        unsafe {
+            core::slice::from_raw_parts(
+                bindings::folio_address(self.ptr.as_ptr()).cast::<u8>(),
+                self.size(),
+            )
+        }
+    }
+}
+
+impl Drop for UniqueFolio {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we own the only reference; this frees the folio.
+        unsafe { bindings::folio_put(self.ptr.as_ptr()) };
     }
 }

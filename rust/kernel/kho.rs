@@ -2,17 +2,22 @@
 
 //! Kexec HandOver (KHO): preserving memory across a kexec reboot.
 //!
-//! The outgoing kernel marks folios as preserved and publishes named blobs (subtrees); the
-//! next kernel retrieves the blobs by name and restores the preserved folios. Nothing read from
-//! the previous kernel is validated here beyond what KHO itself checks: users must validate
-//! every byte of a retrieved blob.
+//! The outgoing kernel marks folios as preserved ([`PreservedFolio`]) and publishes named
+//! blobs ([`Subtree`]); the next kernel retrieves the blobs by name ([`Incoming`]) and restores
+//! the preserved folios ([`restore_folio`]).
+//!
+//! Trust: KHO's own FDT (the subtree names, and the address and size of each subtree) is
+//! checked by KHO at boot and trusted like the boot memory map. The *contents* of a blob are
+//! not: a user must validate every byte it reads from one. In particular an address read from
+//! a blob may only be restored once the user has proven that the previous kernel preserved a
+//! folio there, which is why [`restore_folio`] is `unsafe`.
 //!
 //! C header: [`include/linux/kexec_handover.h`](srctree/include/linux/kexec_handover.h).
 
 use crate::{
     bindings,
     error::{from_err_ptr, to_result},
-    folio::Folio,
+    folio::{Folio, UniqueFolio},
     prelude::*,
     sync::aref::ARef,
 };
@@ -30,38 +35,98 @@ pub fn is_kho_boot() -> bool {
     unsafe { bindings::is_kho_boot() }
 }
 
-/// Marks `folio` (all of its pages, with its order) as preserved for the next kernel.
+/// A folio preserved for the next kernel, kept allocated for as long as it is preserved.
 ///
-/// The folio must not be in a KHO scratch area (page-cache memory must not be movable); KHO
-/// refuses such folios with `EINVAL`.
-pub fn preserve_folio(folio: &Folio) -> Result {
-    // SAFETY: `folio` is a valid folio by its type invariant.
-    to_result(unsafe { bindings::kho_preserve_folio(folio.as_ptr()) })
+/// Dropping it unpreserves the folio and gives up the reference. Because the guard holds a
+/// reference, preserved memory cannot be freed and reused in this kernel while the next kernel
+/// is told to keep it.
+///
+/// # Invariants
+///
+/// `folio` was preserved with `kho_preserve_folio` by this object and stays preserved until
+/// it is dropped.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{folio::Folio, kho::PreservedFolio, prelude::*};
+///
+/// /// Preserves `folio` and returns its physical address for the handover record.
+/// fn keep(folio: &Folio, kept: &mut KVec<PreservedFolio>) -> Result<u64> {
+///     kept.reserve(1, GFP_KERNEL)?;
+///     let p = PreservedFolio::new(folio.into())?;
+///     let phys = p.folio().phys();
+///     let _ = kept.push_within_capacity(p);
+///     Ok(phys)
+/// }
+/// ```
+pub struct PreservedFolio {
+    folio: ARef<Folio>,
 }
 
-/// Undoes [`preserve_folio`].
-///
-/// The folio must have been preserved with [`preserve_folio`] with the same order.
-pub fn unpreserve_folio(folio: &Folio) {
-    // SAFETY: `folio` is a valid folio by its type invariant; KHO ignores folios it does not
-    // track.
-    unsafe { bindings::kho_unpreserve_folio(folio.as_ptr()) }
-}
-
-/// Restores a folio that the previous kernel preserved at physical address `phys`.
-///
-/// Returns `None` if no folio was preserved there, or if it was already restored. KHO marks
-/// each preserved head page and clears the mark on restore, so an address can be restored at
-/// most once and addresses that were never preserved are refused.
-pub fn restore_folio(phys: u64) -> Option<ARef<Folio>> {
-    // SAFETY: `kho_restore_folio` accepts any physical address and checks it against the
-    // preserved-memory metadata before touching the page.
-    let ptr = unsafe { bindings::kho_restore_folio(phys) };
-    if ptr.is_null() {
-        return None;
+impl PreservedFolio {
+    /// Marks `folio` (all of its pages, with its order) as preserved for the next kernel.
+    ///
+    /// KHO refuses (`EINVAL`) folios in a KHO scratch area: memory that is handed over must
+    /// not be movable.
+    pub fn new(folio: ARef<Folio>) -> Result<Self> {
+        // SAFETY: `folio` is a valid folio, kept allocated by our reference.
+        to_result(unsafe { bindings::kho_preserve_folio(folio.as_ptr()) })?;
+        // INVARIANT: The folio was just preserved.
+        Ok(Self { folio })
     }
-    // SAFETY: A restored folio has a reference count of one, which we take ownership of.
-    Some(unsafe { Folio::from_raw_owned(ptr) })
+
+    /// Returns the preserved folio.
+    pub fn folio(&self) -> &Folio {
+        &self.folio
+    }
+}
+
+impl Drop for PreservedFolio {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the folio is preserved, with its order, by us.
+        unsafe { bindings::kho_unpreserve_folio(self.folio.as_ptr()) };
+    }
+}
+
+/// Restores the folio that the previous kernel preserved at physical address `phys`, or
+/// returns `None` if KHO has no preserved folio starting there.
+///
+/// The restored folio is this kernel's memory from now on, owned by the caller: dropping it
+/// frees it.
+///
+/// # Safety
+///
+/// The previous kernel must have preserved a folio (with `kho_preserve_folio`) at `phys`, and
+/// no folio at `phys` may have been restored in this boot. This is what a user proves about
+/// the addresses in a blob before restoring them (for example: each address was written by an
+/// encoder that only records preserved folios, the blob passed validation, and no address is
+/// listed twice). KHO checks a mark in the page's `struct page`, which rejects most other
+/// addresses, but it cannot tell a page of this kernel that happens to carry the same bits.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{folio::UniqueFolio, kho};
+///
+/// /// Frees the folios listed in a validated handover that nobody will use.
+/// fn discard(validated: &[u64]) -> usize {
+///     validated
+///         .iter()
+///         // SAFETY: The caller checked that each address was preserved by the previous
+///         // kernel and is listed once.
+///         .filter_map(|&phys| unsafe { kho::restore_folio(phys) })
+///         .map(drop)
+///         .count()
+/// }
+/// ```
+pub unsafe fn restore_folio(phys: u64) -> Option<UniqueFolio> {
+    // SAFETY: Per the safety requirements; `kho_restore_folio` returns the folio with one
+    // reference, or NULL.
+    let ptr = NonNull::new(unsafe { bindings::kho_restore_folio(phys) })?;
+    // SAFETY: A folio restored by KHO is new to this kernel: one reference, ours; not in a
+    // page cache, mapped or locked.
+    Some(unsafe { UniqueFolio::from_raw(ptr) })
 }
 
 /// A physically contiguous, zeroed buffer that is preserved across kexec.
@@ -70,14 +135,26 @@ pub fn restore_folio(phys: u64) -> Option<ARef<Folio>> {
 ///
 /// `ptr` was returned by `kho_alloc_preserve(len)` and is owned by this object; it stays
 /// preserved until dropped.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{kho::PreservedBuf, prelude::*};
+///
+/// fn table(bytes: &[u8]) -> Result<PreservedBuf> {
+///     let mut buf = PreservedBuf::new(bytes.len())?;
+///     buf.as_mut_slice()[..bytes.len()].copy_from_slice(bytes);
+///     Ok(buf)
+/// }
+/// ```
 pub struct PreservedBuf {
     ptr: NonNull<u8>,
     len: usize,
 }
 
-// SAFETY: The buffer is exclusively owned and plain memory.
+// SAFETY: The buffer is owned by this object; it may be used and freed from any thread.
 unsafe impl Send for PreservedBuf {}
-// SAFETY: Shared access only gives `&[u8]`.
+// SAFETY: `&self` methods only read the buffer.
 unsafe impl Sync for PreservedBuf {}
 
 impl PreservedBuf {
@@ -89,9 +166,10 @@ impl PreservedBuf {
         if len == 0 || len > Self::MAX_LEN {
             return Err(EINVAL);
         }
-        // SAFETY: `len` is non-zero; the function returns a valid pointer or an `ERR_PTR`.
+        // SAFETY: No preconditions; returns a preserved buffer or an error pointer.
         let ptr = from_err_ptr(unsafe { bindings::kho_alloc_preserve(len) })?;
         let ptr = NonNull::new(ptr.cast::<u8>()).ok_or(ENOMEM)?;
+        // INVARIANT: `ptr` was just returned by `kho_alloc_preserve(len)`.
         Ok(Self { ptr, len })
     }
 
@@ -107,20 +185,28 @@ impl PreservedBuf {
 
     /// Returns the buffer contents.
     pub fn as_slice(&self) -> &[u8] {
-        // SAFETY: By the type invariant `ptr` is valid for `len` bytes and owned by us.
+        // SAFETY: By the type invariant the buffer is valid for `len` bytes, zeroed at
+        // allocation, and owned by us.
         unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
     }
 
     /// Returns the buffer contents for writing.
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
-        // SAFETY: By the type invariant `ptr` is valid for `len` bytes and exclusively owned.
+        // SAFETY: As in `as_slice`; `&mut self` makes the access exclusive.
         unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+
+    /// Returns the physical address of the buffer, which the next kernel passes to
+    /// [`take_preserved`].
+    pub fn phys(&self) -> u64 {
+        // SAFETY: The buffer is in the linear map (allocated by `kho_alloc_preserve`).
+        unsafe { bindings::virt_to_phys(self.ptr.as_ptr().cast()) }
     }
 }
 
 impl Drop for PreservedBuf {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant `ptr` came from `kho_alloc_preserve`.
+        // SAFETY: By the type invariant we own the buffer from `kho_alloc_preserve`.
         unsafe { bindings::kho_unpreserve_free(self.ptr.as_ptr().cast()) };
     }
 }
@@ -132,6 +218,16 @@ impl Drop for PreservedBuf {
 /// # Invariants
 ///
 /// `buf` is registered with `kho_add_subtree` for the lifetime of this object.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{kho::{PreservedBuf, Subtree}, prelude::*};
+///
+/// fn publish(fdt: PreservedBuf, len: usize) -> Result<Subtree> {
+///     Subtree::add(c"example", fdt, len)
+/// }
+/// ```
 pub struct Subtree {
     buf: PreservedBuf,
 }
@@ -144,11 +240,12 @@ impl Subtree {
         if size > buf.len() {
             return Err(EINVAL);
         }
-        // SAFETY: `name` is NUL-terminated; `buf` is preserved, physically contiguous memory of
-        // at least `size` bytes that we keep alive until `kho_remove_subtree` in `drop`.
+        // SAFETY: `name` is a C string (KHO copies it); `buf` is preserved memory of at least
+        // `size` bytes that stays allocated while registered (until our `drop`).
         to_result(unsafe {
             bindings::kho_add_subtree(name.as_char_ptr(), buf.ptr.as_ptr().cast(), size)
         })?;
+        // INVARIANT: Registered just above.
         Ok(Self { buf })
     }
 
@@ -160,36 +257,51 @@ impl Subtree {
 
 impl Drop for Subtree {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant the blob is registered.
+        // SAFETY: By the type invariant the buffer is registered; `buf` is freed after this.
         unsafe { bindings::kho_remove_subtree(self.buf.ptr.as_ptr().cast()) };
     }
 }
 
-/// A blob handed over by the previous kernel, found by name.
+/// A blob handed over by the previous kernel ([`Subtree`] there), restored: this kernel's
+/// memory, owned by this object and freed when it is dropped.
 ///
 /// # Invariants
 ///
-/// `ptr`/`len` describe memory the previous kernel preserved with `kho_alloc_preserve` and
-/// registered as a subtree; it stays reserved until [`Incoming::free`] is called.
+/// `folio` is the restored buffer of the blob, at physical address `phys`, and
+/// `len <= folio.size()`.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{kho::Incoming, prelude::*};
+///
+/// fn first_byte() -> Result<u8> {
+///     // SAFETY: Only this function retrieves `example`, and only once per boot.
+///     let blob = unsafe { Incoming::retrieve(c"example") }?;
+///     blob.as_slice().first().copied().ok_or(EINVAL)
+/// }
+/// ```
 pub struct Incoming {
-    ptr: NonNull<u8>,
+    folio: UniqueFolio,
+    phys: u64,
     len: usize,
 }
 
-// SAFETY: The blob is plain memory owned by this object.
-unsafe impl Send for Incoming {}
-// SAFETY: Shared access only gives `&[u8]`.
-unsafe impl Sync for Incoming {}
-
 impl Incoming {
-    /// Looks up the subtree `name` handed over by the previous kernel.
+    /// Retrieves and restores the subtree `name` handed over by the previous kernel.
     ///
     /// Returns `ENOENT` when this is not a KHO boot or the previous kernel published no such
-    /// subtree, and `EINVAL` if its recorded size is implausible.
-    pub fn retrieve(name: &CStr) -> Result<Self> {
+    /// subtree, and `EINVAL` if its recorded address or size is implausible or KHO did not
+    /// preserve a buffer there.
+    ///
+    /// # Safety
+    ///
+    /// No [`Incoming`] for `name` may have been retrieved before in this boot: the blob's
+    /// memory belongs to the first one, which may have freed it.
+    pub unsafe fn retrieve(name: &CStr) -> Result<Self> {
         let mut phys: bindings::phys_addr_t = 0;
         let mut len: usize = 0;
-        // SAFETY: `name` is NUL-terminated, the out pointers are valid.
+        // SAFETY: `name` is a C string and the out pointers are valid.
         to_result(unsafe {
             bindings::kho_retrieve_subtree(name.as_char_ptr(), &mut phys, &mut len)
         })?;
@@ -200,50 +312,44 @@ impl Incoming {
         {
             return Err(EINVAL);
         }
-        // SAFETY: `phys` is page aligned, non-zero; KHO reserved this memory for us, and it is
-        // in the direct map.
-        let ptr = unsafe { bindings::phys_to_virt(phys) };
-        let ptr = NonNull::new(ptr.cast::<u8>()).ok_or(EINVAL)?;
-        Ok(Self { ptr, len })
+        // SAFETY: KHO's FDT records the address of the buffer that the previous kernel
+        // preserved for this subtree (`kho_add_subtree` takes buffers from
+        // `kho_alloc_preserve`, which preserves a folio); per the safety requirements it was
+        // not restored before.
+        let folio = unsafe { restore_folio(phys) }.ok_or(EINVAL)?;
+        if len > folio.size() {
+            return Err(EINVAL);
+        }
+        // INVARIANT: `folio` is the restored buffer and holds `len` bytes.
+        Ok(Self { folio, phys, len })
     }
 
     /// Returns the blob's bytes. They come from the previous kernel and must be validated.
     pub fn as_slice(&self) -> &[u8] {
-        // SAFETY: By the type invariant the memory is valid and reserved for `len` bytes.
-        unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+        &self.folio.as_slice()[..self.len]
     }
 
-    /// Returns the blob's memory to the page allocator.
-    pub fn free(self) {
-        // SAFETY: By the type invariant the memory came from `kho_alloc_preserve` in the
-        // previous kernel; `kho_restore_free` restores it (refusing anything else) and frees it.
-        unsafe { bindings::kho_restore_free(self.ptr.as_ptr().cast()) };
-    }
-}
-
-impl PreservedBuf {
-    /// Returns the physical address of the buffer (what [`take_preserved`] needs).
-    pub fn phys(&self) -> u64 {
-        // SAFETY: The buffer is in the direct map (it came from the page allocator).
-        unsafe { bindings::virt_to_phys(self.ptr.as_ptr().cast()) }
+    /// Returns the physical memory of the blob, `start..end`, which is this kernel's from
+    /// now on: a user checks that nothing else it restores lies there.
+    pub fn span(&self) -> (u64, u64) {
+        (self.phys, self.phys + self.folio.size() as u64)
     }
 }
 
 /// Takes back a buffer the previous kernel preserved with [`PreservedBuf`] at `phys`: appends
 /// its first `len` bytes to `out` and frees it.
 ///
-/// KHO refuses addresses it did not preserve and restores each at most once (`EINVAL`);
-/// `len` must fit the restored buffer (`EINVAL`).
-pub fn take_preserved(phys: u64, len: usize, out: &mut KVVec<u8>) -> Result {
-    let folio = restore_folio(phys).ok_or(EINVAL)?;
-    if len > folio.size() {
-        return Err(EINVAL);
-    }
-    // SAFETY: The folio is ours, lowmem (KHO buffers are direct-mapped), and `len` bytes long
-    // at least.
-    let bytes = unsafe {
-        core::slice::from_raw_parts(bindings::folio_address(folio.as_ptr()).cast::<u8>(), len)
-    };
+/// Fails with `EINVAL` if KHO did not preserve a buffer at `phys` or `len` does not fit it,
+/// and with `ENOMEM` if `out` cannot grow (the buffer is freed all the same).
+///
+/// # Safety
+///
+/// As for [`restore_folio`]: the previous kernel must have preserved a buffer at `phys` with
+/// [`PreservedBuf`], not restored before in this boot.
+pub unsafe fn take_preserved(phys: u64, len: usize, out: &mut KVVec<u8>) -> Result {
+    // SAFETY: Per the safety requirements.
+    let folio = unsafe { restore_folio(phys) }.ok_or(EINVAL)?;
+    let bytes = folio.as_slice().get(..len).ok_or(EINVAL)?;
     out.extend_from_slice(bytes, GFP_KERNEL)?;
     Ok(())
 }

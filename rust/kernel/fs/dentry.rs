@@ -4,14 +4,8 @@
 //!
 //! C header: [`include/linux/dcache.h`](srctree/include/linux/dcache.h).
 
-use crate::{
-    bindings,
-    fs::inode::{Inode, S_IFDIR, S_IFMT},
-    prelude::*,
-    sync::aref::{ARef, AlwaysRefCounted},
-    types::Opaque,
-};
-use core::{mem::MaybeUninit, ptr::NonNull};
+use crate::{bindings, fs::inode::Inode, prelude::*, types::Opaque};
+use core::{marker::PhantomData, mem::MaybeUninit, ptr::NonNull};
 
 /// Maximum length of a file name (`NAME_MAX`).
 pub const NAME_MAX: usize = 255;
@@ -31,18 +25,91 @@ unsafe impl Send for Dentry {}
 // SAFETY: `&self` methods take the dentry's lock or use snapshots where needed.
 unsafe impl Sync for Dentry {}
 
-// SAFETY: `dget` and `dput` implement the dentry reference count.
-unsafe impl AlwaysRefCounted for Dentry {
-    #[inline]
-    fn inc_ref(&self) {
-        // SAFETY: By the type invariant the count is non-zero.
-        unsafe { bindings::dget(self.as_ptr()) };
-    }
+/// An owned reference to a [`Dentry`] that cannot outlive `'a`: the borrow of the dentry or
+/// superblock it was obtained from, which keeps the superblock alive.
+///
+/// Unlike an `ARef`, it cannot be kept past the superblock's teardown (where `dput` would use
+/// freed memory).
+///
+/// # Invariants
+///
+/// `ptr` points to a valid dentry on which this object owns one reference; its superblock
+/// lives at least for `'a`.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{fs::dentry::Dentry, prelude::*};
+///
+/// /// Counts the entries of `dir` and of its subdirectories, one level down.
+/// fn count(dir: &Dentry) -> Result<usize> {
+///     let mut n = 0;
+///     for child in dir.children()? {
+///         n += 1 + child.children()?.len();
+///     }
+///     Ok(n)
+/// }
+/// ```
+pub struct DentryRef<'a> {
+    ptr: NonNull<bindings::dentry>,
+    _p: PhantomData<&'a Dentry>,
+}
 
-    #[inline]
-    unsafe fn dec_ref(obj: NonNull<Self>) {
-        // SAFETY: The caller passes ownership of one reference.
-        unsafe { bindings::dput(obj.cast().as_ptr()) };
+// SAFETY: Dentry references may be used and dropped on any thread.
+unsafe impl Send for DentryRef<'_> {}
+// SAFETY: `&DentryRef` only gives out `&Dentry`, which is `Sync`.
+unsafe impl Sync for DentryRef<'_> {}
+
+impl<'a> DentryRef<'a> {
+    /// Takes ownership of one reference on `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid dentry on which the caller owns a reference that it
+    /// transfers, and whose superblock lives at least for `'a`.
+    pub unsafe fn from_raw(ptr: NonNull<bindings::dentry>) -> Self {
+        // INVARIANT: Per the safety requirements.
+        Self {
+            ptr,
+            _p: PhantomData,
+        }
+    }
+}
+
+impl<'a> DentryRef<'a> {
+    /// Like [`Dentry::children`], with references that live as long as this one's (the
+    /// superblock is the same).
+    pub fn children(&self) -> Result<KVVec<DentryRef<'a>>> {
+        // SAFETY: Children of our dentry are of the same superblock, which lives for `'a`.
+        unsafe { self.children_for() }
+    }
+}
+
+impl Clone for DentryRef<'_> {
+    fn clone(&self) -> Self {
+        // SAFETY: By the type invariant we hold a reference, so the count is non-zero.
+        unsafe { bindings::dget(self.ptr.as_ptr()) };
+        // INVARIANT: We took a new reference; same superblock.
+        Self {
+            ptr: self.ptr,
+            _p: PhantomData,
+        }
+    }
+}
+
+impl core::ops::Deref for DentryRef<'_> {
+    type Target = Dentry;
+
+    fn deref(&self) -> &Dentry {
+        // SAFETY: By the type invariant the dentry is valid while we hold our reference.
+        unsafe { Dentry::from_raw(self.ptr.as_ptr()) }
+    }
+}
+
+impl Drop for DentryRef<'_> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we own a reference, and the superblock is alive.
+        unsafe { bindings::dput(self.ptr.as_ptr()) };
     }
 }
 
@@ -98,10 +165,28 @@ impl Dentry {
     /// (a file unlinked or renamed over while open) and the unnamed entries of `O_TMPFILE`
     /// files are not included. Children added or removed concurrently may or may not be
     /// included.
-    pub fn children(&self) -> Result<KVVec<ARef<Dentry>>> {
+    pub fn children(&self) -> Result<KVVec<DentryRef<'_>>> {
+        // SAFETY: Children of `self` are of the same superblock, which outlives the borrow.
+        unsafe { self.children_for() }
+    }
+
+    /// Returns a new reference to this dentry, valid as long as the borrow.
+    pub fn to_ref(&self) -> DentryRef<'_> {
+        // SAFETY: By the type invariant the dentry is alive, so its count can be raised.
+        unsafe { bindings::dget(self.as_ptr()) };
+        // SAFETY: We own the reference just taken; the superblock outlives the borrow.
+        unsafe { DentryRef::from_raw(NonNull::from(self).cast()) }
+    }
+
+    /// Implements [`Dentry::children`] for references of any lifetime `'a`.
+    ///
+    /// # Safety
+    ///
+    /// The superblock of this dentry must live at least for `'a`.
+    unsafe fn children_for<'a>(&self) -> Result<KVVec<DentryRef<'a>>> {
         let mut want = 16usize;
         loop {
-            let mut out: KVVec<ARef<Dentry>> = KVVec::with_capacity(want, GFP_KERNEL)?;
+            let mut out: KVVec<DentryRef<'a>> = KVVec::with_capacity(want, GFP_KERNEL)?;
             let mut more = 0usize;
             // SAFETY: The dentry is valid; its `d_lock` protects the list of children, and
             // `dget_dlock` takes a reference on a child while the parent's lock pins it.
@@ -113,8 +198,9 @@ impl Dentry {
                     if bindings::simple_positive(c) != 0 {
                         if out.len() < out.capacity() {
                             bindings::dget_dlock(c);
-                            // Cannot fail: capacity is available.
-                            let r = ARef::from_raw(NonNull::new_unchecked(c.cast::<Dentry>()));
+                            // Cannot fail: capacity is available. The child is of our
+                            // superblock, which lives for `'a`.
+                            let r = DentryRef::from_raw(NonNull::new_unchecked(c));
                             let _ = out.push_within_capacity(r);
                         } else {
                             more += 1;
@@ -130,63 +216,6 @@ impl Dentry {
             }
             want = out.len() + more + 16;
         }
-    }
-
-    /// Creates the first entry `name` for the new `inode` in this directory, pinned in the
-    /// dcache for the life of the superblock (like `ramfs` entries), and returns it.
-    ///
-    /// `name` must be a valid single path component (see [`is_valid_name`]); otherwise
-    /// `EINVAL`. For a directory, the parent's link count grows by one.
-    ///
-    /// Only for use while the superblock is being set up (no concurrent lookups).
-    pub fn add_child(&self, name: &[u8], inode: ARef<Inode>) -> Result<&Dentry> {
-        let is_dir = inode.mode() & S_IFMT == S_IFDIR;
-        let child = self.alloc_child(name)?;
-        // SAFETY: `child` is a fresh negative dentry; `d_make_persistent` consumes our inode
-        // reference and takes the dentry reference that pins it; we then drop our own. The
-        // pinned child lives at least as long as `self` (its parent).
-        unsafe {
-            bindings::d_make_persistent(child, ARef::into_raw(inode).as_ptr().cast());
-            bindings::dput(child);
-            if is_dir {
-                bindings::inc_nlink(bindings::d_inode(self.as_ptr()));
-            }
-            Ok(Dentry::from_raw(child))
-        }
-    }
-
-    /// Adds another hard link `name` to the existing non-directory `inode` in this directory.
-    ///
-    /// Only for use while the superblock is being set up (no concurrent lookups).
-    pub fn add_hard_link(&self, name: &[u8], inode: &Inode) -> Result {
-        if inode.mode() & S_IFMT == S_IFDIR {
-            return Err(EISDIR);
-        }
-        let child = self.alloc_child(name)?;
-        // SAFETY: As in `add_child`, with a new inode reference (`ihold`) for the new alias
-        // and one more link.
-        unsafe {
-            bindings::ihold(inode.as_ptr());
-            bindings::inc_nlink(inode.as_ptr());
-            bindings::d_make_persistent(child, inode.as_ptr());
-            bindings::dput(child);
-        }
-        Ok(())
-    }
-
-    fn alloc_child(&self, name: &[u8]) -> Result<*mut bindings::dentry> {
-        if !is_valid_name(name) {
-            return Err(EINVAL);
-        }
-        let mut cname = KVec::with_capacity(name.len() + 1, GFP_KERNEL)?;
-        cname.extend_from_slice(name, GFP_KERNEL)?;
-        cname.push(0, GFP_KERNEL)?;
-        // SAFETY: `self` is a valid directory dentry; `cname` is NUL-terminated.
-        let child = unsafe { bindings::d_alloc_name(self.as_ptr(), cname.as_ptr().cast()) };
-        if child.is_null() {
-            return Err(ENOMEM);
-        }
-        Ok(child)
     }
 }
 

@@ -5,15 +5,8 @@
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h),
 //! [`include/linux/pagemap.h`](srctree/include/linux/pagemap.h).
 
-use crate::{
-    bindings,
-    error::to_result,
-    folio::Folio,
-    prelude::*,
-    sync::aref::{ARef, AlwaysRefCounted},
-    types::Opaque,
-};
-use core::{mem::MaybeUninit, ops::ControlFlow, ptr::NonNull};
+use crate::{bindings, folio::Folio, prelude::*, types::Opaque};
+use core::{marker::PhantomData, mem::MaybeUninit, ops::ControlFlow, ptr::NonNull};
 
 /// The file type bits of a mode (`S_IFMT`).
 pub const S_IFMT: u32 = bindings::S_IFMT;
@@ -47,18 +40,82 @@ unsafe impl Send for Inode {}
 // SAFETY: `&self` methods use atomic reads or take the proper locks.
 unsafe impl Sync for Inode {}
 
-// SAFETY: `ihold` and `iput` implement the inode reference count.
-unsafe impl AlwaysRefCounted for Inode {
-    #[inline]
-    fn inc_ref(&self) {
-        // SAFETY: By the type invariant the inode is valid and the count non-zero.
-        unsafe { bindings::ihold(self.as_ptr()) };
+/// An owned reference to an [`Inode`] that cannot outlive `'a`: the borrow of the superblock
+/// (or of a dentry of it) that it was obtained from.
+///
+/// Unlike an `ARef`, it cannot be kept past the superblock's teardown (where `iput` would use
+/// freed memory).
+///
+/// # Invariants
+///
+/// `ptr` points to a valid inode on which this object owns one reference (`i_count`); its
+/// superblock lives at least for `'a`.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::fs::inode::{InodeRef, S_IFMT, S_IFREG};
+///
+/// fn is_file(inode: &InodeRef<'_>) -> bool {
+///     inode.mode() & S_IFMT == S_IFREG
+/// }
+/// ```
+pub struct InodeRef<'a> {
+    ptr: NonNull<bindings::inode>,
+    _p: PhantomData<&'a Inode>,
+}
+
+// SAFETY: Inode references may be used and dropped on any thread.
+unsafe impl Send for InodeRef<'_> {}
+// SAFETY: `&InodeRef` only gives out `&Inode`, which is `Sync`.
+unsafe impl Sync for InodeRef<'_> {}
+
+impl InodeRef<'_> {
+    /// Takes ownership of one reference on `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid inode on which the caller owns a reference that it
+    /// transfers, and whose superblock lives at least for `'a`.
+    pub unsafe fn from_raw(ptr: NonNull<bindings::inode>) -> Self {
+        // INVARIANT: Per the safety requirements.
+        Self {
+            ptr,
+            _p: PhantomData,
+        }
     }
 
-    #[inline]
-    unsafe fn dec_ref(obj: NonNull<Self>) {
-        // SAFETY: The caller owns one reference that we release.
-        unsafe { bindings::iput(obj.cast().as_ptr()) };
+    /// Gives up the reference and returns the inode.
+    pub fn into_raw(self) -> NonNull<bindings::inode> {
+        core::mem::ManuallyDrop::new(self).ptr
+    }
+}
+
+impl Clone for InodeRef<'_> {
+    fn clone(&self) -> Self {
+        // SAFETY: By the type invariant we hold a reference, as `ihold` requires.
+        unsafe { bindings::ihold(self.ptr.as_ptr()) };
+        // INVARIANT: We took a new reference; same superblock.
+        Self {
+            ptr: self.ptr,
+            _p: PhantomData,
+        }
+    }
+}
+
+impl core::ops::Deref for InodeRef<'_> {
+    type Target = Inode;
+
+    fn deref(&self) -> &Inode {
+        // SAFETY: By the type invariant the inode is valid while we hold our reference.
+        unsafe { Inode::from_raw(self.ptr.as_ptr()) }
+    }
+}
+
+impl Drop for InodeRef<'_> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we own a reference, and the superblock is alive.
+        unsafe { bindings::iput(self.ptr.as_ptr()) };
     }
 }
 
@@ -296,32 +353,5 @@ impl Inode {
             None if !data => Ok(pos.min(size)),
             _ => Err(ENXIO),
         }
-    }
-
-    /// Inserts `folio` into the inode's page cache at page index `index`, marked up to date
-    /// and dirty (its contents are file data, not a cached copy of anything).
-    ///
-    /// The folio must not be in any page cache or mapped anywhere, and its contents must be
-    /// the file's data at that index. Fails with `EEXIST` if the range is occupied.
-    pub fn add_folio(&self, folio: ARef<Folio>, index: u64) -> Result {
-        let index = usize::try_from(index).map_err(|_| EINVAL)?;
-        // SAFETY: The inode and its mapping are valid; `folio` is a referenced folio owned by
-        // the caller that is in no page cache. On success the page cache takes its own
-        // references and returns the folio locked.
-        to_result(unsafe {
-            bindings::filemap_add_folio(
-                (*self.as_ptr()).i_mapping,
-                folio.as_ptr(),
-                index,
-                bindings::GFP_KERNEL,
-            )
-        })?;
-        // SAFETY: The folio is locked and in the page cache; we own the lock.
-        unsafe {
-            bindings::folio_mark_uptodate(folio.as_ptr());
-            bindings::folio_mark_dirty(folio.as_ptr());
-            bindings::folio_unlock(folio.as_ptr());
-        }
-        Ok(())
     }
 }

@@ -26,16 +26,16 @@
 use crate::{
     bindings,
     error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
+    folio::UniqueFolio,
     fs::{
-        dentry::Dentry,
-        inode::{new_decode_dev, types, Attrs, Inode, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG},
+        dentry::{is_valid_name, Dentry},
+        inode::{new_decode_dev, types, Attrs, Inode, InodeRef, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG},
         limits::{FcLog, Limits, MountOptions},
     },
     prelude::*,
-    sync::aref::ARef,
     types::{ForeignOwnable, Opaque},
 };
-use core::marker::PhantomData;
+use core::{marker::PhantomData, ptr::NonNull};
 
 /// An in-memory file system type.
 #[vtable]
@@ -171,24 +171,50 @@ impl Drop for SuperPin {
 
 /// A superblock of file system type `T` being set up in [`FileSystem::fill_super`].
 ///
+/// While it is set up, nobody else can reach the superblock, its inodes or its dentries: the
+/// VFS publishes a superblock only after `fill_super` returned (other mounts of it wait on
+/// `s_umount`). The type is neither `Send` nor `Sync`, so all setup happens on the thread that
+/// runs `fill_super`; that is what makes the non-atomic link-count and page-cache updates of
+/// the methods below sound. Every inode, dentry and folio they take is checked to belong to
+/// this superblock (`EINVAL` otherwise).
+///
 /// # Invariants
 ///
-/// Points to a valid `struct super_block` of type `T` that is being filled; its `s_fs_info`
-/// holds the instance data.
+/// Points to a valid `struct super_block` of type `T` that is being filled by the current
+/// thread in `fill_super`; its `s_fs_info` holds the instance data.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{
+///     fs::{inode::{Attrs, S_IFDIR, S_IFREG}, sb::{FileSystem, NewSuperBlock}},
+///     prelude::*,
+/// };
+///
+/// /// Creates a root directory with one empty file, `hello`.
+/// fn fill<T: FileSystem>(sb: &NewSuperBlock<T>) -> Result {
+///     let dir = Attrs { mode: S_IFDIR | 0o755, ..Default::default() };
+///     let root = sb.set_root(sb.new_inode(&dir, None, false)?)?;
+///     let file = Attrs { mode: S_IFREG | 0o644, ..Default::default() };
+///     sb.add_child(root, b"hello", sb.new_inode(&file, None, false)?)?;
+///     Ok(())
+/// }
+/// ```
 #[repr(transparent)]
 pub struct NewSuperBlock<T: FileSystem>(Opaque<bindings::super_block>, PhantomData<T>);
 
 impl<T: FileSystem> NewSuperBlock<T> {
     /// Creates a new inode with attributes `attrs` and inode number `ino` (a fresh one if
     /// `None`). Regular files and symbolic links get `attrs.size` as size and start without
-    /// data (see [`Inode::add_folio`]); device nodes get `attrs.rdev`. Timestamps are taken
-    /// from `attrs` if `keep_times`, otherwise set to the current time.
+    /// data (see [`NewSuperBlock::add_folio`]); device nodes get `attrs.rdev`. Timestamps are
+    /// taken from `attrs` if `keep_times`, otherwise set to the current time. The inode counts
+    /// against the limits (`ENOMEM` when they are reached).
     pub fn new_inode(
         &self,
         attrs: &Attrs,
         ino: Option<u64>,
         keep_times: bool,
-    ) -> Result<ARef<Inode>> {
+    ) -> Result<InodeRef<'_>> {
         if !types::is_valid_mode(attrs.mode) || attrs.size < 0 {
             return Err(EINVAL);
         }
@@ -203,7 +229,7 @@ impl<T: FileSystem> NewSuperBlock<T> {
             return Err(EINVAL);
         }
         let sb = self.0.get();
-        // SAFETY: By the type invariant the superblock is valid.
+        // SAFETY: By the type invariant the superblock is valid and outlives `&self`.
         let inode = unsafe { Tables::<T>::charged_inode(sb, ENOMEM) }?;
         let p = inode.as_ptr();
         // SAFETY: The inode is new and not yet visible to anyone else.
@@ -249,51 +275,178 @@ impl<T: FileSystem> NewSuperBlock<T> {
         T::limits(&data).grow_defaults(blocks, inodes);
     }
 
-    /// Adds another name `name` in directory `dir` for the non-directory `inode`, both of
-    /// this superblock (see [`Dentry::add_hard_link`]). Like `link(2)`, the extra name counts
-    /// as an inode against the limits.
-    pub fn add_hard_link(&self, dir: &Dentry, name: &[u8], inode: &Inode) -> Result {
-        let sb = self.0.get();
-        // SAFETY: `dir` and `inode` are valid.
-        if unsafe { (*dir.as_ptr()).d_sb != sb || (*inode.as_ptr()).i_sb != sb } {
-            return Err(EINVAL);
-        }
-        // SAFETY: By the type invariant `sb` is a valid superblock of type `T` being set up.
-        unsafe { Tables::<T>::with_limits(sb, |l| l.charge_inode()) }.unwrap_or(Ok(()))?;
-        let res = dir.add_hard_link(name, inode);
-        if res.is_err() {
-            // SAFETY: As above.
-            unsafe { Tables::<T>::with_limits(sb, |l| l.uncharge_inode()) };
-        }
-        res
-    }
-
-    /// Puts `folio` (uptodate, handed over) into the page cache of `inode` at `index` (see
-    /// [`Inode::add_folio`]) and charges it to the limits.
-    pub fn add_folio(&self, inode: &Inode, folio: ARef<crate::folio::Folio>, index: u64) -> Result {
-        // SAFETY: `inode` is valid.
+    /// Returns `Ok` if `inode` belongs to this superblock.
+    fn own_inode(&self, inode: &Inode) -> Result {
+        // SAFETY: `inode` is valid; `i_sb` never changes.
         if unsafe { (*inode.as_ptr()).i_sb } != self.0.get() {
             return Err(EINVAL);
         }
-        inode.add_folio(folio, index)?;
-        // SAFETY: `inode` belongs to this superblock, a `T` whose `s_fs_info` is set.
-        unsafe { Tables::<T>::settle(inode.as_ptr(), 0) };
         Ok(())
     }
 
-    /// Makes `inode` (a directory) the root of the superblock and returns the root entry.
-    pub fn set_root(&self, inode: ARef<Inode>) -> Result<&Dentry> {
-        if inode.mode() & S_IFMT != S_IFDIR {
+    /// Returns the inode of `dir` if it is a directory entry of this superblock.
+    fn own_dir<'d>(&self, dir: &'d Dentry) -> Result<&'d Inode> {
+        // SAFETY: `dir` is valid; `d_sb` never changes.
+        if unsafe { (*dir.as_ptr()).d_sb } != self.0.get() {
+            return Err(EINVAL);
+        }
+        dir.inode()
+            .filter(|i| i.mode() & S_IFMT == S_IFDIR)
+            .ok_or(ENOTDIR)
+    }
+
+    /// Returns whether `inode` has a directory entry (an alias).
+    fn has_alias(inode: &Inode) -> bool {
+        // SAFETY: `inode` is valid; `d_find_any_alias` returns a referenced alias or NULL.
+        let alias = unsafe { bindings::d_find_any_alias(inode.as_ptr()) };
+        if alias.is_null() {
+            return false;
+        }
+        // SAFETY: We own the reference `d_find_any_alias` took.
+        unsafe { bindings::dput(alias) };
+        true
+    }
+
+    /// Allocates a negative entry `name` in the directory `dir`.
+    fn alloc_child(dir: &Dentry, name: &[u8]) -> Result<NonNull<bindings::dentry>> {
+        if !is_valid_name(name) {
+            return Err(EINVAL);
+        }
+        let mut cname = KVec::with_capacity(name.len() + 1, GFP_KERNEL)?;
+        cname.extend_from_slice(name, GFP_KERNEL)?;
+        cname.push(0, GFP_KERNEL)?;
+        // SAFETY: `dir` is a valid directory dentry; `cname` is NUL-terminated.
+        let child = unsafe { bindings::d_alloc_name(dir.as_ptr(), cname.as_ptr().cast()) };
+        NonNull::new(child).ok_or(ENOMEM)
+    }
+
+    /// Adds the entry `name` for the new `inode` (of this superblock, without a name yet) to
+    /// the directory `dir` of this superblock, and returns the entry. For a directory, the
+    /// parent's link count grows by one (its `..`).
+    ///
+    /// `EINVAL` for an invalid name or an inode or directory of another superblock, `ENOTDIR`
+    /// if `dir` is not a directory, `EEXIST` if `inode` already has a name (use
+    /// [`NewSuperBlock::add_hard_link`]). Names are not checked for duplicates.
+    pub fn add_child<'a>(
+        &'a self,
+        dir: &Dentry,
+        name: &[u8],
+        inode: InodeRef<'a>,
+    ) -> Result<&'a Dentry> {
+        let parent = self.own_dir(dir)?;
+        self.own_inode(&inode)?;
+        if Self::has_alias(&inode) {
+            return Err(EEXIST);
+        }
+        let is_dir = inode.mode() & S_IFMT == S_IFDIR;
+        let child = Self::alloc_child(dir, name)?;
+        // SAFETY: `child` is a new negative dentry of ours; `d_make_persistent` consumes our
+        // inode reference and pins the dentry with a reference of its own, so it lives until
+        // the superblock is killed; then we drop the reference `d_alloc_name` gave us. By the
+        // type invariant the superblock is ours alone, so updating the parent's link count
+        // without its lock cannot race.
+        unsafe {
+            bindings::d_make_persistent(child.as_ptr(), inode.into_raw().as_ptr());
+            bindings::dput(child.as_ptr());
+            if is_dir {
+                bindings::inc_nlink(parent.as_ptr());
+            }
+            Ok(Dentry::from_raw(child.as_ptr()))
+        }
+    }
+
+    /// Adds another name `name` in directory `dir` for the non-directory `inode`, both of
+    /// this superblock, which already has a name (see [`NewSuperBlock::add_child`]). Like
+    /// `link(2)`, the extra name counts as an inode against the limits.
+    pub fn add_hard_link(&self, dir: &Dentry, name: &[u8], inode: &Inode) -> Result {
+        self.own_dir(dir)?;
+        self.own_inode(inode)?;
+        if inode.mode() & S_IFMT == S_IFDIR {
+            return Err(EISDIR);
+        }
+        if !Self::has_alias(inode) {
             return Err(EINVAL);
         }
         let sb = self.0.get();
-        // SAFETY: The superblock is being set up by us; `d_make_root` consumes the inode
-        // reference (also on failure).
+        // SAFETY: By the type invariant `sb` is a valid superblock of type `T` being set up.
+        unsafe { Tables::<T>::with_limits(sb, |l| l.charge_inode()) }.unwrap_or(Ok(()))?;
+        let child = match Self::alloc_child(dir, name) {
+            Ok(c) => c,
+            Err(e) => {
+                // SAFETY: As above.
+                unsafe { Tables::<T>::with_limits(sb, |l| l.uncharge_inode()) };
+                return Err(e);
+            }
+        };
+        // SAFETY: As in `add_child`, with a new inode reference (`ihold`, the inode is
+        // referenced by its first name) for the new alias and one more link, which nobody
+        // else can update concurrently (type invariant).
+        unsafe {
+            bindings::ihold(inode.as_ptr());
+            bindings::inc_nlink(inode.as_ptr());
+            bindings::d_make_persistent(child.as_ptr(), inode.as_ptr());
+            bindings::dput(child.as_ptr());
+        }
+        Ok(())
+    }
+
+    /// Puts `folio` into the page cache of `inode` (a regular file or symbolic link of this
+    /// superblock) at page `index`, marked up to date and dirty (it holds data that exists
+    /// nowhere else), and charges it to the limits.
+    ///
+    /// `EINVAL` for an inode of another superblock or of another type, or an index past what
+    /// the page cache can address; `EEXIST` if the range is taken; `ENOMEM`.
+    pub fn add_folio(&self, inode: &Inode, folio: UniqueFolio, index: u64) -> Result {
+        self.own_inode(inode)?;
+        let t = inode.mode() & S_IFMT;
+        if t != S_IFREG && t != S_IFLNK {
+            return Err(EINVAL);
+        }
+        let pages = 1u64 << folio.order();
+        let index = usize::try_from(index)
+            .ok()
+            .filter(|&i| i as u64 % pages == 0 && (i as u64).checked_add(pages).is_some())
+            .ok_or(EINVAL)?;
+        let ptr = folio.into_raw().as_ptr();
+        // SAFETY: `inode` is a valid file of ours with a page cache. The folio is ours alone
+        // (`UniqueFolio`), as `filemap_add_folio` requires (it sets the lock bit
+        // non-atomically); it takes its own references on success. We then give up ours.
+        unsafe {
+            let ret = bindings::filemap_add_folio(
+                (*inode.as_ptr()).i_mapping,
+                ptr,
+                index,
+                bindings::GFP_KERNEL,
+            );
+            if ret != 0 {
+                // Unlocked again by `filemap_add_folio`; this frees it.
+                bindings::folio_put(ptr);
+                return to_result(ret);
+            }
+            bindings::folio_mark_uptodate(ptr);
+            bindings::folio_mark_dirty(ptr);
+            bindings::folio_unlock(ptr);
+            bindings::folio_put(ptr);
+            Tables::<T>::settle(inode.as_ptr(), 0);
+        }
+        Ok(())
+    }
+
+    /// Makes `inode` (a new directory of this superblock) the root of the superblock and
+    /// returns the root entry. `EEXIST` if there is a root already.
+    pub fn set_root<'a>(&'a self, inode: InodeRef<'a>) -> Result<&'a Dentry> {
+        self.own_inode(&inode)?;
+        if inode.mode() & S_IFMT != S_IFDIR || Self::has_alias(&inode) {
+            return Err(EINVAL);
+        }
+        let sb = self.0.get();
+        // SAFETY: The superblock is being set up by us (type invariant); `d_make_root`
+        // consumes the inode reference (also on failure). The root lives until `kill_sb`.
         unsafe {
             if !(*sb).s_root.is_null() {
                 return Err(EEXIST);
             }
-            let root = bindings::d_make_root(ARef::into_raw(inode).as_ptr().cast());
+            let root = bindings::d_make_root(inode.into_raw().as_ptr());
             if root.is_null() {
                 return Err(ENOMEM);
             }
@@ -381,12 +534,13 @@ fn pages_for(len: usize) -> u64 {
 ///
 /// # Safety
 ///
-/// `sb` must be a valid superblock.
-unsafe fn alloc_inode(sb: *mut bindings::super_block) -> Option<ARef<Inode>> {
+/// `sb` must be a valid superblock that lives at least for `'a`.
+unsafe fn alloc_inode<'a>(sb: *mut bindings::super_block) -> Option<InodeRef<'a>> {
     // SAFETY: Per the safety requirements `sb` is valid.
-    let inode = core::ptr::NonNull::new(unsafe { bindings::new_inode(sb) })?;
-    // SAFETY: `new_inode` returned an inode with one reference that we now own.
-    Some(unsafe { ARef::from_raw(inode.cast()) })
+    let inode = NonNull::new(unsafe { bindings::new_inode(sb) })?;
+    // SAFETY: `new_inode` returned an inode with one reference that we now own; per the
+    // safety requirements its superblock lives for `'a`.
+    Some(unsafe { InodeRef::from_raw(inode) })
 }
 
 /// The `fs_private` of our `fs_context`s.
@@ -499,8 +653,11 @@ impl<T: FileSystem> Tables<T> {
     ///
     /// # Safety
     ///
-    /// As for [`Self::with_limits`].
-    unsafe fn charged_inode(sb: *mut bindings::super_block, nomem: Error) -> Result<ARef<Inode>> {
+    /// As for [`Self::with_limits`], and `sb` must live at least for `'a`.
+    unsafe fn charged_inode<'a>(
+        sb: *mut bindings::super_block,
+        nomem: Error,
+    ) -> Result<InodeRef<'a>> {
         // SAFETY: Per the safety requirements.
         unsafe { Self::with_limits(sb, |l| l.charge_inode()) }.unwrap_or(Ok(()))?;
         // SAFETY: `sb` is valid. Once allocated, `evict_inode` releases the charge.
@@ -876,13 +1033,15 @@ impl<T: FileSystem> Tables<T> {
     ///
     /// # Safety
     ///
-    /// `dir` must be a locked directory inode of a `T` superblock.
-    unsafe fn new_child_inode(
+    /// `dir` must be a locked directory inode of a `T` superblock that lives at least for
+    /// `'a`.
+    unsafe fn new_child_inode<'a>(
         dir: *mut bindings::inode,
         mode: bindings::umode_t,
         dev: bindings::dev_t,
-    ) -> Result<ARef<Inode>> {
-        // SAFETY: `dir` is valid, so is its superblock. Like ramfs, report `ENOSPC`.
+    ) -> Result<InodeRef<'a>> {
+        // SAFETY: `dir` is valid, so is its superblock, which lives for `'a` per the safety
+        // requirements. Like ramfs, report `ENOSPC`.
         let inode = unsafe { Self::charged_inode((*dir).i_sb, ENOSPC) }?;
         let p = inode.as_ptr();
         // SAFETY: The superblock finished `fill_super` (the VFS calls directory operations
@@ -928,12 +1087,12 @@ impl<T: FileSystem> Tables<T> {
     unsafe fn instantiate(
         dir: *mut bindings::inode,
         dentry: *mut bindings::dentry,
-        inode: ARef<Inode>,
+        inode: InodeRef<'_>,
     ) {
         // SAFETY: Per the safety requirements; `d_make_persistent` consumes our inode reference
         // and pins the dentry like ramfs does.
         unsafe {
-            bindings::d_make_persistent(dentry, ARef::into_raw(inode).as_ptr().cast());
+            bindings::d_make_persistent(dentry, inode.into_raw().as_ptr());
             let now = bindings::inode_set_ctime_current(dir);
             bindings::inode_set_mtime_to_ts(dir, now);
         }
@@ -1271,7 +1430,7 @@ impl<T: FileSystem> Tables<T> {
                 let inode = Self::new_child_inode(dir, mode, 0)?;
                 Self::init_security(dir, (*file).__bindgen_anon_1.f_path.dentry, &inode)?;
                 // Consumes our inode reference; the inode has no name and no links.
-                bindings::d_tmpfile(file, ARef::into_raw(inode).as_ptr().cast());
+                bindings::d_tmpfile(file, inode.into_raw().as_ptr());
                 to_result(bindings::finish_open(
                     file,
                     (*file).__bindgen_anon_1.f_path.dentry,

@@ -89,14 +89,17 @@
  * order at that address.
  */
 
-#include <linux/bits.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
 
-/* Limits enforced on incoming handovers; tables come in pieces of at most 4 MiB. */
+/*
+ * Limits enforced on incoming handovers; tables come in at most KHOFS_MAX_PIECES pieces
+ * of at most 4 MiB each. Plain numbers, so that bindgen sees them.
+ */
 #define KHOFS_MAX_CHUNK		SZ_4M
-#define KHOFS_MAX_INODES	BIT(22)
-#define KHOFS_MAX_FOLIOS	BIT(24)
+#define KHOFS_MAX_PIECES	1024
+#define KHOFS_MAX_INODES	0x400000	/* 1 << 22 */
+#define KHOFS_MAX_FOLIOS	0x1000000	/* 1 << 24 */
 #define KHOFS_MAX_TABLES	SZ_1G
 #define KHOFS_MAX_DEPTH		4096
 
