@@ -2,7 +2,7 @@
 
 //! The control device `/dev/khofs`: discarding instances (`KHOFS_IOC_DISCARD`).
 
-use crate::{mount::is_valid_instance_name, restore, STATE};
+use crate::{incoming, instance::is_valid_instance_name, registry::STATE};
 use kernel::{
     capability::{capable, CAP_SYS_ADMIN},
     fs::File,
@@ -63,7 +63,7 @@ fn discard(name: &[u8]) -> Result {
         let held = state.held.iter().any(|h| h.0.as_bytes() == name);
         match state.incoming(name, &node) {
             Ok(Some(m)) => {
-                let freed = restore::discard_all(&m);
+                let freed = incoming::discard_all(&m);
                 let which = if held {
                     "the held handover"
                 } else {

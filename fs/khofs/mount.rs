@@ -6,7 +6,11 @@
 //! creating it if needed; every mount of `db` shows the same tree, and after a kexec the first
 //! mount of `db` takes over what the previous kernel handed over for `db`.
 
-use crate::{restore, serialize, Held, Named, STATE};
+use crate::{
+    incoming,
+    instance::{is_valid_instance_name, Instance, NAME_MAX},
+    registry::{self, Held, Named, STATE},
+};
 use kernel::{
     fs::{
         dentry::Dentry,
@@ -25,43 +29,11 @@ use kernel::{
 /// `KHOFS_MAGIC` from `include/uapi/linux/khofs.h`.
 pub(crate) const KHOFS_MAGIC: u32 = 0x6b686f66;
 
-/// Longest instance name (`KHOFS_NAME_MAX`): "khofs-" + name fits a 32-byte KHO node name.
-pub(crate) const NAME_MAX: usize = 26;
-
 /// Name of the instance mounted without a source.
 const DEFAULT_NAME: &[u8] = b"none";
 
 /// Inode number of the root of a fresh instance.
 const ROOT_INO: u64 = 1;
-
-/// One khofs instance (one superblock).
-pub(crate) struct Instance {
-    /// The instance name (the mount source).
-    pub(crate) name: KVec<u8>,
-    /// Name of its KHO subtree: `khofs-<name>`.
-    pub(crate) node: CString,
-    /// Next inode number to hand out; numbers survive kexec, so they never repeat.
-    pub(crate) next_ino: Atomic<u64>,
-    /// Space and inode limits from the mount options, and the usage.
-    pub(crate) limits: Limits,
-}
-
-impl Instance {
-    /// Returns the name, for messages.
-    pub(crate) fn name_str(&self) -> &str {
-        // Valid names are ASCII (see `is_valid_instance_name`).
-        core::str::from_utf8(&self.name).unwrap_or("?")
-    }
-}
-
-/// Returns whether `name` is a valid instance name: 1 to [`NAME_MAX`] bytes of letters,
-/// digits, `.`, `_` and `-`.
-pub(crate) fn is_valid_instance_name(name: &[u8]) -> bool {
-    (1..=NAME_MAX).contains(&name.len())
-        && name
-            .iter()
-            .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
-}
 
 pub(crate) struct KhoFs;
 
@@ -137,7 +109,7 @@ impl FileSystem for KhoFs {
             return Ok(());
         };
         let name = inst.name_str();
-        let index = match restore::validate(name, &m) {
+        let index = match incoming::validate(name, &m) {
             Ok(i) => i,
             Err(e) if e == ENOMEM => {
                 state.hold(&inst.name, Held::Decoded(m))?;
@@ -160,7 +132,7 @@ impl FileSystem for KhoFs {
             return Err(ENOSPC);
         }
         drop(state);
-        match restore::build_tree(sb, &m, &index) {
+        match incoming::build_tree(sb, &m, &index) {
             Ok(next_ino) => {
                 inst.next_ino.store(next_ino, Relaxed);
                 Ok(())
@@ -205,11 +177,11 @@ impl FileSystem for KhoFs {
     }
 
     fn freeze(inst: ArcBorrow<'_, Instance>, root: &Dentry) -> Result {
-        serialize::prepare(&inst, root)
+        registry::prepare(&inst, root)
     }
 
     fn unfreeze(inst: ArcBorrow<'_, Instance>) -> Result {
-        serialize::withdraw(&inst);
+        registry::withdraw(&inst);
         Ok(())
     }
 }

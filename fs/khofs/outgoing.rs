@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The outgoing side of the handover, run from the reboot notifier during `kexec -e`.
+//! The outgoing side of the handover: record a frozen instance's tree, preserve its folios
+//! and publish the manifest for the next kernel. Uses `handover` and `instance` only.
 
 use crate::{
     handover::{Checked, FolioRec, InodeRec, Manifest, Refusal},
-    mount::Instance,
-    Held, STATE,
+    instance::Instance,
 };
 use kernel::{
     fs::{
@@ -31,16 +31,27 @@ pub(crate) struct Published {
     dirents: usize,
 }
 
-/// Prepares the handover of `inst`: preserves every folio and publishes the manifest.
+impl Published {
+    /// Returns the numbers of inodes, entries and folios handed over, and the bytes of
+    /// metadata (FDT and tables).
+    pub(crate) fn counts(&self) -> (usize, usize, usize, usize) {
+        (
+            self.inodes,
+            self.dirents,
+            self.preserved.len(),
+            self.sub.as_slice().len() + self.tables.iter().map(|t| t.len()).sum::<usize>(),
+        )
+    }
+}
+
+/// Prepares the handover of `inst` from its tree at `root`: preserves every folio and
+/// publishes the manifest. Reports the result (one `pr_info` or one `pr_err`).
 ///
-/// Runs when the instance is frozen, so the tree cannot change meanwhile (stores through
-/// existing shared mappings still land in the preserved folios). Errors are returned to
+/// The caller keeps the tree from changing meanwhile (the instance is frozen; stores through
+/// existing shared mappings still land in the preserved folios), and has withdrawn any earlier
+/// handover of `inst` (a folio preserved twice is preserved once). Errors are returned to
 /// whoever froze the file system, before any point of no return.
-pub(crate) fn prepare(inst: &Instance, root: &Dentry) -> Result {
-    let mut state = STATE.lock();
-    let named = state.find(inst).ok_or(EINVAL)?;
-    // A folio preserved twice is preserved once: withdraw any earlier handover first.
-    named.published = None;
+pub(crate) fn prepare(inst: &Instance, root: &Dentry) -> Result<Published> {
     let mut preserved = KVVec::new();
     match publish(inst, root, &mut preserved) {
         Ok((sub, tables, m)) => {
@@ -52,14 +63,13 @@ pub(crate) fn prepare(inst: &Instance, root: &Dentry) -> Result {
                 m.folios.len(),
                 sub.as_slice().len() + m.tables_size()
             );
-            named.published = Some(Published {
+            Ok(Published {
                 sub,
                 tables,
                 preserved,
                 inodes: m.inodes.len(),
                 dirents: m.dirents.len(),
-            });
-            Ok(())
+            })
         }
         Err(r) => {
             drop(preserved);
@@ -70,86 +80,6 @@ pub(crate) fn prepare(inst: &Instance, root: &Dentry) -> Result {
                 r.errno()
             );
             Err(r.errno())
-        }
-    }
-}
-
-/// Withdraws a prepared handover (the instance was thawed and may change again).
-pub(crate) fn withdraw(inst: &Instance) {
-    let mut state = STATE.lock();
-    if let Some(n) = state.find(inst) {
-        if n.published.take().is_some() {
-            pr_info!(
-                "{}: handover withdrawn (thawed)\n",
-                inst.node.to_str().unwrap_or("?")
-            );
-        }
-    }
-}
-
-/// Hands every instance over at `kexec -e`: freezes each, which prepares its handover,
-/// unless it was frozen and prepared already (for example with `fsfreeze -f`, which reports
-/// errors before the point of no return).
-///
-/// The kexec cannot be stopped from here, so a failure is reported and those files are lost.
-pub(crate) fn handover_at_kexec() {
-    let mut todo = KVVec::new();
-    {
-        let state = STATE.lock();
-        for (name, h) in state.held.iter() {
-            let name = core::str::from_utf8(name.as_bytes()).unwrap_or("?");
-            match h {
-                Held::Decoded(m) => pr_err!(
-                    "{name}: the handover from the previous kernel ({} folios) was never taken \
-                     over: lost at this kexec\n",
-                    m.folios.len()
-                ),
-                Held::Blob(_) => pr_err!(
-                    "{name}: the handover from the previous kernel was never taken over: lost \
-                     at this kexec\n"
-                ),
-            }
-        }
-        for n in state.instances.iter() {
-            if todo
-                .push((n.inst.clone(), n.pin.clone()), GFP_KERNEL)
-                .is_err()
-            {
-                pr_err!("out of memory: not every instance is handed over\n");
-                break;
-            }
-        }
-    }
-    for (inst, pin) in todo.iter() {
-        // Never thawed: the kexec follows. Without a pin (pinning failed at mount, which was
-        // reported), the instance cannot be frozen here.
-        if let Some(pin) = pin {
-            if let Err(e) = pin.freeze() {
-                if e != EBUSY {
-                    pr_err!("cannot freeze for handover: {e:?}\n");
-                }
-            }
-            // Freezing a read-only instance does not prepare it (nothing to stop); nothing
-            // can change it either, so prepare it now.
-            let prepared = STATE
-                .lock()
-                .find(inst)
-                .is_some_and(|n| n.published.is_some());
-            if !prepared && pin.is_read_only() {
-                let _ = prepare(inst, pin.root());
-            }
-        }
-        let mut state = STATE.lock();
-        let name = inst.node.to_str().unwrap_or("?");
-        match state.find(inst).and_then(|n| n.published.as_ref()) {
-            Some(p) => pr_info!(
-                "{name}: handing over {} inodes, {} entries, {} folios ({} bytes of metadata)\n",
-                p.inodes,
-                p.dirents,
-                p.preserved.len(),
-                p.sub.as_slice().len() + p.tables.iter().map(|t| t.len()).sum::<usize>()
-            ),
-            None => pr_err!("{name}: handover failed: files will not survive this kexec\n"),
         }
     }
 }

@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The incoming side of the handover: recreate the previous kernel's tree at first mount.
+//! The incoming side of the handover: retrieve, decode and validate what the previous kernel
+//! handed over, and recreate its tree at first mount (or free it). Uses `handover` only.
 
-use crate::{
-    handover::{FolioRec, Index, InodeRec, Manifest},
-    mount::KhoFs,
-};
+use crate::handover::{FolioRec, Index, InodeRec, Manifest};
 use kernel::{
     folio::max_pagecache_order,
     fs::{
         dentry::Dentry,
         inode::{Attrs, Inode, InodeRef, S_IFDIR, S_IFMT},
-        sb::NewSuperBlock,
+        sb::{FileSystem, NewSuperBlock},
     },
     kho,
     page::PAGE_SIZE,
@@ -118,8 +116,8 @@ pub(crate) fn validate(name: &str, m: &Manifest) -> Result<Index> {
 /// Inodes and names come first: until they all exist, nothing of the handover is consumed,
 /// and an error (such as `ENOMEM`) is returned with `true`: the handover can be tried again.
 /// Then the folios are restored; an error there frees the rest of them (`false`).
-pub(crate) fn build_tree(
-    sb: &NewSuperBlock<KhoFs>,
+pub(crate) fn build_tree<T: FileSystem>(
+    sb: &NewSuperBlock<T>,
     m: &Manifest,
     index: &Index,
 ) -> core::result::Result<u64, (Error, bool)> {
@@ -197,8 +195,8 @@ pub(crate) fn build_tree(
 
 /// Restores the folios of `rec` into the page cache of its `inode`. On error, also returns
 /// how many of its folios were restored (they go away with the inode).
-fn restore_folios(
-    sb: &NewSuperBlock<KhoFs>,
+fn restore_folios<T: FileSystem>(
+    sb: &NewSuperBlock<T>,
     m: &Manifest,
     rec: &InodeRec,
     inode: &Inode,
