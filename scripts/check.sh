@@ -118,6 +118,7 @@ run_vm() { # name script stages [extra-dir [timeout]]
 
 t0=$SECONDS
 run_vm posix-vs-tmpfs "$ST/khofs_posix.sh" 1
+run_vm rust-memfs "$ST/khofs_memfs.sh" 1
 run_vm kexec-basic "$ST/khofs_kexec.sh" 2
 run_vm kexec-lifecycle "$ST/khofs_lifecycle.sh" 2
 run_vm kexec-instances "$ST/khofs_instances.sh" 2

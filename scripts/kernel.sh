@@ -98,7 +98,7 @@ sync_overlay() {
 	# Directories that are wholly ours are synced once, with --delete (files removed
 	# from the repo go away); the rest is merged into the kernel's own directories.
 	local ours="fs/khofs tools/testing/selftests/khofs" d
-	for d in fs include rust Documentation tools; do
+	for d in fs include rust samples Documentation tools; do
 		[ -d "$REPO/$d" ] || continue
 		rsync -r --checksum --no-times --exclude='*.o' --exclude=/khofs/ \
 			--exclude=/testing/selftests/khofs/ "$REPO/$d"/ "$SRC/$d"/

@@ -8,7 +8,7 @@ eval "$("$REPO/scripts/kernel.sh" env)"
 export RUST_LIB_SRC=${RUST_LIB_SRC:-/usr/src/rustc-1.95.0/library} PATH="$HOME/.cargo/bin:$PATH"
 rc=0
 echo "== checkpatch --strict (patches and new files)"
-files=$(cd "$REPO" && git ls-files fs include rust Documentation tools | grep -v '/config$')
+files=$(cd "$REPO" && git ls-files fs include rust samples Documentation tools | grep -v '/config$')
 for f in $files; do
 	ignore=FILE_PATH_CHANGES,SPDX_LICENSE_TAG,LINUX_VERSION_CODE,NEW_TYPEDEFS
 	# Shell scripts: "mount -t proc proc" is not a repeated word; long command lines.
@@ -24,10 +24,11 @@ for p in "$REPO"/patches/*.patch; do
 done
 echo "== rustfmtcheck"
 make -s -C "$SRC" O="$OUT" LLVM=-19 rustfmtcheck || rc=1
-echo "== CLIPPY=1 build of rust/ and fs/khofs"
+echo "== CLIPPY=1 build of rust/, fs/khofs and the Rust sample file system"
 # The kernel crate holds the abstractions (rust/kernel/{fs,kho,folio,sort,...}).
-touch "$SRC"/fs/khofs/*.rs "$SRC"/rust/kernel/lib.rs
-make -s -C "$SRC" O="$OUT" LLVM=-19 CLIPPY=1 -j"$(($(nproc) + 1))" rust/ fs/khofs/ 2>&1 |
+touch "$SRC"/fs/khofs/*.rs "$SRC"/fs/khofs/handover/*.rs "$SRC"/samples/rust/rust_memfs.rs \
+	"$SRC"/rust/kernel/lib.rs
+make -s -C "$SRC" O="$OUT" LLVM=-19 CLIPPY=1 -j"$(($(nproc) + 1))" rust/ fs/khofs/ samples/rust/ 2>&1 |
 	tee /tmp/khofs-clippy.log
 grep -q "^warning\|^error" /tmp/khofs-clippy.log && rc=1
 echo "== stack frames"

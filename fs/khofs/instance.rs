@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Instances and their names. Uses only `kernel`.
+//! Instances and their names. Uses `limits`.
 
-use kernel::{fs::limits::Limits, prelude::*, str::CString, sync::atomic::Atomic};
+use crate::limits::Limits;
+use kernel::{prelude::*, str::CString, sync::atomic::Atomic};
 
 /// Longest instance name (`KHOFS_NAME_MAX`): "khofs-" + name fits a 32-byte KHO node name.
 pub(crate) const NAME_MAX: usize = 26;

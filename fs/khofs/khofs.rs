@@ -20,7 +20,8 @@
 //! - [`outgoing`]: record a frozen tree, preserve its folios, publish (uses `handover`,
 //!   `instance`);
 //! - [`incoming`]: retrieve, decode, validate, rebuild or free (uses `handover`);
-//! - [`instance`]: instances and their names;
+//! - [`instance`]: instances and their names (uses `limits`);
+//! - [`limits`]: tmpfs's mount options and limits, the instances' accounting;
 //! - [`handover`]: the handover ABI: model, encoder, decoder, validator.
 
 use kernel::{
@@ -35,6 +36,7 @@ mod handover;
 mod incoming;
 mod instance;
 mod kexec;
+mod limits;
 mod mount;
 mod outgoing;
 mod registry;

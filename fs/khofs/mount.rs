@@ -9,13 +9,14 @@
 use crate::{
     incoming,
     instance::{is_valid_instance_name, Instance, NAME_MAX},
+    limits::{self, Limits, MountOptions, DEFAULT_ROOT_MODE},
     registry::{self, Held, Named, STATE},
 };
 use kernel::{
     fs::{
         dentry::Dentry,
         inode::{Attrs, S_IFDIR},
-        limits::{Limits, DEFAULT_ROOT_MODE},
+        param::{FcLog, Param, Params},
         sb::{FileSystem, NewSuperBlock, SuperPin},
     },
     prelude::*,
@@ -40,8 +41,13 @@ pub(crate) struct KhoFs;
 #[vtable]
 impl FileSystem for KhoFs {
     type Data = Arc<Instance>;
+    type Accounting = Limits;
+    type Options = MountOptions;
     const NAME: &'static CStr = c"khofs";
     const MAGIC: u32 = KHOFS_MAGIC;
+    const PARAMS: Params = limits::PARAMS;
+    // The addresses of the folios are handed to the next kernel.
+    const PINNED: bool = true;
 
     fn instance(source: Option<&CStr>) -> Result<Arc<Instance>> {
         let name = source.map_or(DEFAULT_NAME, |s| s.to_bytes());
@@ -83,67 +89,28 @@ impl FileSystem for KhoFs {
         Ok(inst)
     }
 
-    fn limits<'a>(inst: &'a ArcBorrow<'_, Instance>) -> &'a Limits {
+    fn accounting<'a>(inst: &'a ArcBorrow<'_, Instance>) -> &'a Limits {
         &inst.limits
     }
 
-    fn fill_super(sb: &NewSuperBlock<Self>, inst: ArcBorrow<'_, Instance>) -> Result {
-        let mut state = STATE.lock();
-        // A mount racing with the teardown of the instance's last superblock may get the
-        // dying instance: it is no longer registered, so it would be neither kept nor handed
-        // over. Let that mount fail; the next one creates the instance anew.
-        if state.find(&inst).is_none() {
-            return Err(EBUSY);
-        }
-        // The first mount of an instance after a KHO boot takes over what the previous kernel
-        // handed over for it. A handover that does not fit the mount's limits, or that could
-        // not be checked for lack of memory, waits for the next mount.
-        let Some(m) = state.incoming(&inst.name, &inst.node)? else {
-            drop(state);
-            let attrs = Attrs {
-                mode: S_IFDIR | DEFAULT_ROOT_MODE,
-                ..Default::default()
-            };
-            sb.set_root(sb.new_inode(&attrs, Some(ROOT_INO), false)?)?;
-            inst.next_ino.store(ROOT_INO + 1, Relaxed);
-            return Ok(());
-        };
-        let name = inst.name_str();
-        let index = match incoming::validate(name, &m) {
-            Ok(i) => i,
-            Err(e) if e == ENOMEM => {
-                state.hold(&inst.name, Held::Decoded(m))?;
-                return Err(e);
-            }
-            // Refused, its folios freed.
-            Err(e) => return Err(e),
-        };
-        // Limits not given as options grow by what was handed over.
-        let (blocks, inodes) = m.usage();
-        sb.grow_default_limits(blocks, inodes);
-        if !sb.fits(blocks, inodes) {
-            pr_err!(
-                "{name}: the handover holds {} KiB in {} inodes, more than size=/nr_inodes= \
-                 allow; mount with larger limits\n",
-                blocks * (kernel::page::PAGE_SIZE as u64 / 1024),
-                inodes
-            );
-            state.hold(&inst.name, Held::Decoded(m))?;
-            return Err(ENOSPC);
-        }
-        drop(state);
-        match incoming::build_tree(sb, &m, &index) {
-            Ok(next_ino) => {
-                inst.next_ino.store(next_ino, Relaxed);
-                Ok(())
-            }
-            // Nothing restored yet: keep the handover for the next mount.
-            Err((e, true)) => {
-                STATE.lock().hold(&inst.name, Held::Decoded(m))?;
-                Err(e)
-            }
-            Err((e, false)) => Err(e),
-        }
+    fn parse_param(opts: &mut MountOptions, param: &Param<'_>) -> Result {
+        opts.parse(param)
+    }
+
+    fn reconfigure(inst: ArcBorrow<'_, Instance>, opts: &MountOptions, log: &FcLog) -> Result {
+        inst.limits.reconfigure(opts, log)
+    }
+
+    fn fill_super(
+        sb: &NewSuperBlock<Self>,
+        inst: ArcBorrow<'_, Instance>,
+        opts: &MountOptions,
+    ) -> Result {
+        inst.limits.configure(opts);
+        build(sb, &inst)?;
+        // `mode=`, `uid=` and `gid=` apply to the root, new or taken over.
+        let root = sb.root().and_then(|r| r.inode()).ok_or(EINVAL)?;
+        sb.set_attrs(root, opts.mode, opts.uid, opts.gid)
     }
 
     fn kill_super(data: Arc<Instance>) {
@@ -183,5 +150,66 @@ impl FileSystem for KhoFs {
     fn unfreeze(inst: ArcBorrow<'_, Instance>) -> Result {
         registry::withdraw(&inst);
         Ok(())
+    }
+}
+
+/// Sets up the tree of a new superblock of `inst`: takes over what the previous kernel handed
+/// over for it, or creates an empty root.
+fn build(sb: &NewSuperBlock<KhoFs>, inst: &Instance) -> Result {
+    let mut state = STATE.lock();
+    // A mount racing with the teardown of the instance's last superblock may get the
+    // dying instance: it is no longer registered, so it would be neither kept nor handed
+    // over. Let that mount fail; the next one creates the instance anew.
+    if state.find(inst).is_none() {
+        return Err(EBUSY);
+    }
+    // The first mount of an instance after a KHO boot takes over what the previous kernel
+    // handed over for it. A handover that does not fit the mount's limits, or that could
+    // not be checked for lack of memory, waits for the next mount.
+    let Some(m) = state.incoming(&inst.name, &inst.node)? else {
+        drop(state);
+        let attrs = Attrs {
+            mode: S_IFDIR | DEFAULT_ROOT_MODE,
+            ..Default::default()
+        };
+        sb.set_root(sb.new_inode(&attrs, Some(ROOT_INO), false)?)?;
+        inst.next_ino.store(ROOT_INO + 1, Relaxed);
+        return Ok(());
+    };
+    let name = inst.name_str();
+    let index = match incoming::validate(name, &m) {
+        Ok(i) => i,
+        Err(e) if e == ENOMEM => {
+            state.hold(&inst.name, Held::Decoded(m))?;
+            return Err(e);
+        }
+        // Refused, its folios freed.
+        Err(e) => return Err(e),
+    };
+    // Limits not given as options grow by what was handed over.
+    let (blocks, inodes) = m.usage();
+    inst.limits.grow_defaults(blocks, inodes);
+    if !inst.limits.fits(blocks, inodes) {
+        pr_err!(
+            "{name}: the handover holds {} KiB in {} inodes, more than size=/nr_inodes= \
+             allow; mount with larger limits\n",
+            blocks * (kernel::page::PAGE_SIZE as u64 / 1024),
+            inodes
+        );
+        state.hold(&inst.name, Held::Decoded(m))?;
+        return Err(ENOSPC);
+    }
+    drop(state);
+    match incoming::build_tree(sb, &m, &index) {
+        Ok(next_ino) => {
+            inst.next_ino.store(next_ino, Relaxed);
+            Ok(())
+        }
+        // Nothing restored yet: keep the handover for the next mount.
+        Err((e, true)) => {
+            STATE.lock().hold(&inst.name, Held::Decoded(m))?;
+            Err(e)
+        }
+        Err((e, false)) => Err(e),
     }
 }

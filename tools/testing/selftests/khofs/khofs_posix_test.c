@@ -2,9 +2,10 @@
 /*
  * khofs_posix_test - POSIX behaviour of khofs, with tmpfs as the oracle.
  *
- * Every check runs twice (fixture variants), on a fresh tmpfs and on a fresh
- * khofs instance, each mounted for the test, with the same assertions: what
- * tmpfs does. A check returns "ok" or a description of what went differently.
+ * Every check runs three times (fixture variants), on a fresh tmpfs, on a
+ * fresh khofs instance and on rust_memfs (the Rust sample file system built on
+ * the same abstractions as khofs), each mounted for the test, with the same
+ * assertions: what tmpfs does. A check returns "ok" or a description of what went differently.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -508,6 +509,11 @@ FIXTURE_VARIANT_ADD(behaviour, tmpfs) {
 
 FIXTURE_VARIANT_ADD(behaviour, khofs) {
 	.type = KHOFS_FS_NAME,
+};
+
+/* The Rust sample file system: the same abstractions without khofs's choices. */
+FIXTURE_VARIANT_ADD(behaviour, rust_memfs) {
+	.type = "rust_memfs",
 };
 
 FIXTURE_SETUP(behaviour)
