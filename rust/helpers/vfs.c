@@ -2,6 +2,7 @@
 
 #include <linux/dcache.h>
 #include <linux/fs.h>
+#include <linux/fs_parser.h>
 #include <linux/sched/signal.h>
 #include <linux/security.h>
 #include <linux/uidgid.h>
@@ -136,4 +137,46 @@ __rust_helper int rust_helper_security_inode_init_security(struct inode *inode, 
 __rust_helper bool rust_helper_sb_rdonly(const struct super_block *sb)
 {
 	return sb_rdonly(sb);
+}
+
+__rust_helper u32 rust_helper_qstr_len(const struct qstr *name)
+{
+	return name->len;
+}
+
+__rust_helper const struct qstr *rust_helper_dentry_name(const struct dentry *dentry)
+{
+	return &dentry->d_name;
+}
+
+/* f_path.dentry: unlike file_dentry(), also before f_inode is set (->tmpfile). */
+__rust_helper struct dentry *rust_helper_file_path_dentry(const struct file *file)
+{
+	return file->f_path.dentry;
+}
+
+__rust_helper void rust_helper_inode_set_fop(struct inode *inode,
+					     const struct file_operations *fop)
+{
+	inode->i_fop = fop;
+}
+
+__rust_helper const char *rust_helper_fs_param_string(const struct fs_parameter *param)
+{
+	return param->string;
+}
+
+__rust_helper u32 rust_helper_fs_parse_result_u32(const struct fs_parse_result *result)
+{
+	return result->uint_32;
+}
+
+__rust_helper kuid_t rust_helper_fs_parse_result_uid(const struct fs_parse_result *result)
+{
+	return result->uid;
+}
+
+__rust_helper kgid_t rust_helper_fs_parse_result_gid(const struct fs_parse_result *result)
+{
+	return result->gid;
 }

@@ -140,7 +140,7 @@ impl Dentry {
         // SAFETY: `snap` was initialised above; `name`/`len` describe a valid byte string.
         let name = unsafe {
             let q = &(*snap.as_ptr()).name;
-            core::slice::from_raw_parts(q.name, q.__bindgen_anon_1.__bindgen_anon_1.len as usize)
+            core::slice::from_raw_parts(q.name, bindings::qstr_len(q) as usize)
         };
         let mut out = KVec::new();
         let res = out.extend_from_slice(name, GFP_KERNEL);

@@ -347,7 +347,7 @@ impl<T: FileSystem> Ops<T> {
     ) -> c_int {
         // SAFETY: Per the safety requirements; we own the folio lock and release it.
         unsafe {
-            let mapping = (*folio).__bindgen_anon_1.__bindgen_anon_1.mapping;
+            let mapping = bindings::folio_mapping(folio);
             let inode = (*mapping).host;
             let size = bindings::folio_size(folio);
             let pages = (size >> crate::page::PAGE_SHIFT) as u64;
@@ -510,14 +510,14 @@ impl<T: FileSystem> Ops<T> {
             match u32::from((*p).i_mode) & S_IFMT {
                 S_IFDIR => {
                     (*p).i_op = &Self::DIR_IOPS;
-                    (*p).__bindgen_anon_3.i_fop = &raw const bindings::simple_dir_operations;
+                    bindings::inode_set_fop(p, &raw const bindings::simple_dir_operations);
                     // Directories start with two links ("." and the entry in the parent).
                     bindings::inc_nlink(p);
                 }
                 S_IFREG => {
                     bindings::mapping_set_large_folios(mapping);
                     (*p).i_op = &Self::REG_IOPS;
-                    (*p).__bindgen_anon_3.i_fop = &Self::REG_FOPS;
+                    bindings::inode_set_fop(p, &Self::REG_FOPS);
                 }
                 S_IFLNK => {
                     (*p).i_op = &raw const bindings::page_symlink_inode_operations;
@@ -574,7 +574,7 @@ impl<T: FileSystem> Ops<T> {
             bindings::security_inode_init_security(
                 inode.as_ptr(),
                 dir,
-                &raw const (*dentry).__bindgen_anon_1.d_name,
+                bindings::dentry_name(dentry),
                 None,
                 core::ptr::null_mut(),
             )
@@ -694,7 +694,7 @@ impl<T: FileSystem> Ops<T> {
             let mapping = (*inode).i_mapping;
             let mut pos = (*iocb).ki_pos;
             // `iov_iter_count`, without a call.
-            let count = || (*to).__bindgen_anon_1.__bindgen_anon_1.as_ref().count;
+            let count = || bindings::iov_iter_count(to);
             while count() > 0 {
                 if done > 0 && bindings::fatal_signal_pending(bindings::get_current()) {
                     break;
@@ -930,12 +930,12 @@ impl<T: FileSystem> Ops<T> {
             // SAFETY: The VFS passes a locked directory of ours and a file being opened.
             unsafe {
                 let inode = Self::new_child_inode(dir, mode, 0)?;
-                Self::init_security(dir, (*file).__bindgen_anon_1.f_path.dentry, &inode)?;
+                Self::init_security(dir, bindings::file_path_dentry(file), &inode)?;
                 // Consumes our inode reference; the inode has no name and no links.
                 bindings::d_tmpfile(file, inode.into_raw().as_ptr());
                 to_result(bindings::finish_open(
                     file,
-                    (*file).__bindgen_anon_1.f_path.dentry,
+                    bindings::file_path_dentry(file),
                     None,
                 ))?;
             }

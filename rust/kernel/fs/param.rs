@@ -295,10 +295,10 @@ impl<'a> Param<'a> {
             Kind::String => {
                 // SAFETY: `fs_parse` checked the parameter against its spec: a string
                 // parameter has a valid `string`, which lives as long as the parameter.
-                Value::String(unsafe { CStr::from_char_ptr((*param).__bindgen_anon_1.string) })
+                Value::String(unsafe { CStr::from_char_ptr(bindings::fs_param_string(param)) })
             }
             // SAFETY: `fs_param_is_u32` filled `uint_32`.
-            Kind::U32 => Value::U32(unsafe { result.__bindgen_anon_1.uint_32 }),
+            Kind::U32 => Value::U32(unsafe { bindings::fs_parse_result_u32(&result) }),
             Kind::Uid | Kind::Gid => {
                 let uid = table.kind(opt) == Some(Kind::Uid);
                 // SAFETY: `fc` is valid. `fs_param_is_uid`/`_gid` filled `uid`/`gid`, mapped
@@ -307,10 +307,10 @@ impl<'a> Param<'a> {
                     let ns = (*fc).user_ns;
                     let init = &raw mut bindings::init_user_ns;
                     if uid {
-                        let k = result.__bindgen_anon_1.uid;
+                        let k = bindings::fs_parse_result_uid(&result);
                         (bindings::from_kuid(ns, k), bindings::from_kuid(init, k))
                     } else {
-                        let k = result.__bindgen_anon_1.gid;
+                        let k = bindings::fs_parse_result_gid(&result);
                         (bindings::from_kgid(ns, k), bindings::from_kgid(init, k))
                     }
                 };
