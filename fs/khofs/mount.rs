@@ -110,7 +110,7 @@ impl FileSystem for KhoFs {
         build(sb, &inst)?;
         // `mode=`, `uid=` and `gid=` apply to the root, new or taken over.
         let root = sb.root().and_then(|r| r.inode()).ok_or(EINVAL)?;
-        sb.set_attrs(root, opts.mode, opts.uid, opts.gid)
+        sb.set_attrs(&root, opts.mode, opts.uid, opts.gid)
     }
 
     fn kill_super(data: Arc<Instance>) {

@@ -163,7 +163,7 @@ fn build(
         ..Default::default()
     };
     let mut seen: RBTree<u64, usize> = RBTree::new();
-    record(&mut m, root, preserved)?;
+    record(&mut m, &root, preserved)?;
     seen.try_create_and_insert(root.ino(), 0, GFP_KERNEL)?;
     let mut dirs: KVVec<(DentryRef<'_>, u64)> = KVVec::new();
     dirs.push((root_dentry.to_ref(), root.ino()), GFP_KERNEL)?;
@@ -178,7 +178,7 @@ fn build(
                 continue;
             }
             seen.try_create_and_insert(ino, m.inodes.len(), GFP_KERNEL)?;
-            record(&mut m, inode, preserved)?;
+            record(&mut m, &inode, preserved)?;
             if inode.mode() & S_IFMT == S_IFDIR {
                 dirs.push((child.clone(), ino), GFP_KERNEL)?;
             }

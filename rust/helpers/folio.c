@@ -161,3 +161,14 @@ __rust_helper unsigned int rust_helper_max_pagecache_order(void)
 {
 	return MAX_PAGECACHE_ORDER;
 }
+
+__rust_helper unsigned int
+rust_helper_mapping_max_folio_order(const struct address_space *mapping)
+{
+	return mapping_max_folio_order(mapping);
+}
+
+__rust_helper void rust_helper_folio_set_large_rmappable(struct folio *folio)
+{
+	folio_set_large_rmappable(folio);
+}

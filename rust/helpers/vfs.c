@@ -180,3 +180,24 @@ __rust_helper kgid_t rust_helper_fs_parse_result_gid(const struct fs_parse_resul
 {
 	return result->gid;
 }
+
+__rust_helper loff_t rust_helper_max_lfs_filesize(void)
+{
+	return MAX_LFS_FILESIZE;
+}
+
+/*
+ * The inode of @dentry with a new reference, or NULL if it is negative. Under d_lock the
+ * dentry cannot turn negative, and a positive dentry holds a reference on its inode.
+ */
+__rust_helper struct inode *rust_helper_d_inode_get(struct dentry *dentry)
+{
+	struct inode *inode;
+
+	spin_lock(&dentry->d_lock);
+	inode = d_inode(dentry);
+	if (inode)
+		ihold(inode);
+	spin_unlock(&dentry->d_lock);
+	return inode;
+}

@@ -142,8 +142,10 @@ impl Folio {
     }
 }
 
-/// A folio that its holder owns exclusively: it holds the only reference, and the folio is in
-/// no page cache, mapped nowhere and not locked.
+/// A folio fresh from the page allocator (or from a kexec handover) that its holder owns
+/// exclusively: it holds the only reference (PFN walkers may take speculative ones, which they
+/// drop without touching the folio), and the folio is in no page cache, mapped nowhere, not
+/// locked, on no LRU list, not charged to a memory cgroup and not swap-backed.
 ///
 /// Only such a folio may be inserted into a page cache (see
 /// [`crate::fs::sb::NewSuperBlock::add_folio`]): insertion sets the lock bit non-atomically,
@@ -155,8 +157,9 @@ impl Folio {
 ///
 /// # Invariants
 ///
-/// `ptr` points to a valid folio whose reference count is one, owned by this object; the folio
-/// is not in a page cache, not mapped and not locked.
+/// `ptr` points to a valid folio whose only reference is owned by this object; the folio is
+/// fresh: not in a page cache, not mapped, not locked, on no LRU list, not charged to a memory
+/// cgroup, not swap-backed, and not a hugetlb or slab folio.
 pub struct UniqueFolio {
     ptr: NonNull<bindings::folio>,
 }
@@ -172,8 +175,9 @@ impl UniqueFolio {
     /// # Safety
     ///
     /// `ptr` must point to a valid folio whose only reference is owned by the caller and
-    /// transferred to the returned object; the folio must not be in a page cache, mapped or
-    /// locked.
+    /// transferred to the returned object, and the folio must be fresh as the type invariant
+    /// describes (for example just returned by `folio_alloc` without `__GFP_ACCOUNT`, or by
+    /// `kho_restore_folio`).
     pub unsafe fn from_raw(ptr: NonNull<bindings::folio>) -> Self {
         // INVARIANT: Per the safety requirements.
         Self { ptr }

@@ -41,6 +41,12 @@ pub fn is_kho_boot() -> bool {
 /// reference, preserved memory cannot be freed and reused in this kernel while the next kernel
 /// is told to keep it.
 ///
+/// KHO keeps one mark per folio: preserving a folio twice marks it once, and dropping either
+/// guard unpreserves it. Keep one guard per folio (the next kernel would not find the folio
+/// otherwise; that is a lost handover, not a memory-safety problem). Folios in a KHO scratch
+/// area (movable memory) are refused with `EINVAL` and a warning: preserve only memory that is
+/// not movable.
+///
 /// # Invariants
 ///
 /// `folio` was preserved with `kho_preserve_folio` by this object and stays preserved until
@@ -124,8 +130,18 @@ pub unsafe fn restore_folio(phys: u64) -> Option<UniqueFolio> {
     // SAFETY: Per the safety requirements; `kho_restore_folio` returns the folio with one
     // reference, or NULL.
     let ptr = NonNull::new(unsafe { bindings::kho_restore_folio(phys) })?;
-    // SAFETY: A folio restored by KHO is new to this kernel: one reference, ours; not in a
-    // page cache, mapped or locked.
+    // A large folio from the page allocator is rmappable (`page_rmappable_folio`); KHO only
+    // makes it compound (its deferred-split list is initialised). Make it like one, so it can
+    // go into a page cache.
+    // SAFETY: The folio is ours alone.
+    unsafe {
+        if bindings::folio_order(ptr.as_ptr()) > 0 {
+            bindings::folio_set_large_rmappable(ptr.as_ptr());
+        }
+    }
+    // SAFETY: A folio restored by KHO is new to this kernel: one reference, ours; its flags
+    // are cleared (`kho_init_folio`), so it is in no page cache, LRU or memory cgroup, not
+    // mapped, locked or swap-backed.
     Some(unsafe { UniqueFolio::from_raw(ptr) })
 }
 
@@ -296,8 +312,12 @@ impl Incoming {
     ///
     /// # Safety
     ///
-    /// No [`Incoming`] for `name` may have been retrieved before in this boot: the blob's
-    /// memory belongs to the first one, which may have freed it.
+    /// The previous kernel must have published `name` with [`Subtree::add`] (one folio from
+    /// `kho_alloc_preserve`; `kho_add_subtree` also takes blobs preserved otherwise, which
+    /// must not be retrieved this way), and no [`Incoming`] for `name` may have been retrieved
+    /// before in this boot: the blob's memory belongs to the first one, which may have freed
+    /// it. (With `CONFIG_KEXEC_HANDOVER_DEBUGFS`, `kho/in/sub_fdts/<name>` still shows that
+    /// memory after it is freed.)
     pub unsafe fn retrieve(name: &CStr) -> Result<Self> {
         let mut phys: bindings::phys_addr_t = 0;
         let mut len: usize = 0;
@@ -312,10 +332,9 @@ impl Incoming {
         {
             return Err(EINVAL);
         }
-        // SAFETY: KHO's FDT records the address of the buffer that the previous kernel
-        // preserved for this subtree (`kho_add_subtree` takes buffers from
-        // `kho_alloc_preserve`, which preserves a folio); per the safety requirements it was
-        // not restored before.
+        // SAFETY: KHO's FDT records the address of the blob of this subtree, which per the
+        // safety requirements is a folio preserved by `kho_alloc_preserve` and not restored
+        // before.
         let folio = unsafe { restore_folio(phys) }.ok_or(EINVAL)?;
         if len > folio.size() {
             return Err(EINVAL);

@@ -26,26 +26,24 @@ module! {
 
 struct MemFs;
 
-/// One mounted tree. Not zero-sized: mounts find their superblock by the address of its data,
-/// so each instance needs an allocation of its own.
-struct Instance {
-    _id: u8,
-}
+/// One mounted tree (nothing to remember: the tree is the dcache).
+struct Instance;
 
 /// Nothing is limited.
 static UNLIMITED: Unlimited = Unlimited;
 
 #[vtable]
 impl FileSystem for MemFs {
-    // One instance per mount: nothing to share between mounts.
     type Data = KBox<Instance>;
     type Accounting = Unlimited;
     type Options = ();
     const NAME: &'static CStr = c"rust_memfs";
     const MAGIC: u32 = 0x72757374;
+    // One superblock per mount: nothing is shared between mounts.
+    const KEYED: bool = false;
 
     fn instance(_source: Option<&CStr>) -> Result<KBox<Instance>> {
-        Ok(KBox::new(Instance { _id: 0 }, GFP_KERNEL)?)
+        Ok(KBox::new(Instance, GFP_KERNEL)?)
     }
 
     fn accounting<'a>(_data: &'a &Instance) -> &'a Unlimited {

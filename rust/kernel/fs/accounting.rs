@@ -11,6 +11,10 @@
 //! `nrpages`: before the page cache grows, space is reserved ([`Accounting::reserve_blocks`]);
 //! after it changed, the inode is settled ([`Accounting::settle_blocks`]), turning the
 //! reservation into the difference between `nrpages` and what the inode was charged before.
+//!
+//! Nothing is released when a superblock is torn down: its accounting goes away with it (the
+//! instance data is dropped before the inodes are evicted). An accounting that outlives its
+//! superblock must reset itself then.
 
 use crate::{bindings, prelude::*, seq_file::SeqFile};
 
@@ -68,6 +72,17 @@ pub trait Accounting: Send + Sync {
 
     /// Releases what [`Accounting::charge_inode`] charged.
     fn uncharge_inode(&self);
+
+    /// Charges an extra name of an inode (`link(2)`, or a hard link built at setup). The
+    /// default charges it like an inode, as tmpfs does (each name pins a dentry).
+    fn charge_link(&self) -> Result {
+        self.charge_inode()
+    }
+
+    /// Releases what [`Accounting::charge_link`] charged.
+    fn uncharge_link(&self) {
+        self.uncharge_inode()
+    }
 
     /// Reserves `pages` blocks before the page cache grows; `ENOSPC` if they do not fit.
     fn reserve_blocks(&self, pages: u64) -> Result;

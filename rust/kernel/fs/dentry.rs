@@ -4,7 +4,7 @@
 //!
 //! C header: [`include/linux/dcache.h`](srctree/include/linux/dcache.h).
 
-use crate::{bindings, fs::inode::Inode, prelude::*, types::Opaque};
+use crate::{bindings, fs::inode::InodeRef, prelude::*, types::Opaque};
 use core::{marker::PhantomData, mem::MaybeUninit, ptr::NonNull};
 
 /// Maximum length of a file name (`NAME_MAX`).
@@ -16,7 +16,7 @@ pub const NAME_MAX: usize = 255;
 ///
 /// A reference to a [`Dentry`] points to a valid `struct dentry` with a non-zero reference
 /// count, or one kept alive by the VFS for the duration of the borrow (a callback argument, or
-/// the root of a live superblock).
+/// the root of a live superblock); its superblock lives at least as long as the borrow.
 #[repr(transparent)]
 pub struct Dentry(Opaque<bindings::dentry>);
 
@@ -150,12 +150,16 @@ impl Dentry {
         Ok(out)
     }
 
-    /// Returns the inode this entry refers to, if it is positive.
-    pub fn inode(&self) -> Option<&Inode> {
-        // SAFETY: By the type invariant the dentry is valid.
-        let ptr = unsafe { bindings::d_inode(self.as_ptr()) };
-        // SAFETY: A positive dentry holds a reference on its inode for as long as it lives.
-        (!ptr.is_null()).then(|| unsafe { Inode::from_raw(ptr) })
+    /// Returns the inode this entry refers to, with a reference of its own, if it is
+    /// positive. (A borrowed inode could go away: an unlink makes an entry that nobody else
+    /// holds negative.)
+    pub fn inode(&self) -> Option<InodeRef<'_>> {
+        // SAFETY: By the type invariant the dentry is valid; `d_inode_get` returns its inode
+        // with a new reference, taken under `d_lock`, or NULL.
+        let ptr = NonNull::new(unsafe { bindings::d_inode_get(self.as_ptr()) })?;
+        // SAFETY: We own that reference; the inode's superblock is the dentry's, which lives
+        // at least as long as the borrow of `self`.
+        Some(unsafe { InodeRef::from_raw(ptr) })
     }
 
     /// Returns referenced snapshots of this directory's children that are names in the

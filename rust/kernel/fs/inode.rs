@@ -31,7 +31,8 @@ pub fn new_decode_dev(dev: u32) -> u32 {
 ///
 /// A reference to an [`Inode`] always points to a valid `struct inode` with a non-zero
 /// reference count (`i_count`), or to an inode whose lifetime is otherwise guaranteed by the
-/// VFS for the duration of the borrow (e.g. a callback argument).
+/// VFS for the duration of the borrow (e.g. a callback argument); its superblock lives at least
+/// as long as the borrow.
 #[repr(transparent)]
 pub struct Inode(Opaque<bindings::inode>);
 

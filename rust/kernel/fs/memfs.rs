@@ -6,11 +6,13 @@
 //! The namespace is the dcache (dentries are pinned, as in ramfs), with libfs's
 //! `simple_lookup`, `simple_rmdir` and `simple_setattr`/`simple_getattr`; creation, links,
 //! unlinks and renames are charged to the file system's [`Accounting`]. Regular files and
-//! symbolic links keep their data in the page cache, allocated with `GFP_HIGHUSER` and
-//! unevictable like ramfs's: reading a hole does not allocate, writes get folios as large as
-//! the write, page faults on holes are charged, `fallocate` allocates and punches holes, and
-//! `SEEK_DATA`/`SEEK_HOLE` follow the page cache. Folios of a [`FileSystem::PINNED`] file
-//! system never move in physical memory (migration is refused).
+//! symbolic links keep their data in the page cache, unevictable (there is no backing store):
+//! reading a hole does not allocate, writes get folios as large as the write, page faults on
+//! holes are charged, `fallocate` allocates and punches holes, and `SEEK_DATA`/`SEEK_HOLE`
+//! follow the page cache. Folios are movable and migrate (`filemap_migrate_folio`), unless the
+//! file system is [`FileSystem::PINNED`]: then they come from memory that is not movable
+//! (`GFP_HIGHUSER`, as ramfs's) and refuse migration, so they never change their physical
+//! address.
 //!
 //! These tables are installed on the inodes that [`super::sb::NewSuperBlock::new_inode`] and
 //! the directory operations create.
@@ -133,7 +135,7 @@ impl<T: FileSystem> Ops<T> {
         migrate_folio: if T::PINNED {
             Some(refuse_migration)
         } else {
-            None
+            Some(bindings::filemap_migrate_folio)
         },
         ..pin_init::zeroed()
     };
@@ -386,13 +388,13 @@ impl<T: FileSystem> Ops<T> {
             let inode = bindings::d_inode(old);
             let charge = bindings::inode_nlink(inode) > 0;
             if charge {
-                if let Some(Err(e)) = Self::with_accounting((*dir).i_sb, |l| l.charge_inode()) {
+                if let Some(Err(e)) = Self::with_accounting((*dir).i_sb, |l| l.charge_link()) {
                     return e.to_errno();
                 }
             }
             let ret = bindings::simple_link(old, dir, dentry);
             if ret != 0 && charge {
-                Self::with_accounting((*dir).i_sb, |l| l.uncharge_inode());
+                Self::with_accounting((*dir).i_sb, |l| l.uncharge_link());
             }
             ret
         }
@@ -419,7 +421,7 @@ impl<T: FileSystem> Ops<T> {
         // cannot fail.
         unsafe {
             if Self::extra_link(bindings::d_inode(dentry)) {
-                Self::with_accounting((*dir).i_sb, |l| l.uncharge_inode());
+                Self::with_accounting((*dir).i_sb, |l| l.uncharge_link());
             }
             bindings::simple_unlink(dir, dentry)
         }
@@ -447,7 +449,7 @@ impl<T: FileSystem> Ops<T> {
             let ret =
                 bindings::simple_rename(idmap, old_dir, old_dentry, new_dir, new_dentry, flags);
             if ret == 0 && release {
-                Self::with_accounting((*new_dir).i_sb, |l| l.uncharge_inode());
+                Self::with_accounting((*new_dir).i_sb, |l| l.uncharge_link());
             }
             ret
         }
@@ -503,8 +505,14 @@ impl<T: FileSystem> Ops<T> {
         unsafe {
             let mapping = (*p).i_mapping;
             (*mapping).a_ops = &Self::AOPS;
-            // Never movable: KHO scratch areas are CMA, and handed-over folios must stay put.
-            bindings::mapping_set_gfp_mask(mapping, bindings::GFP_HIGHUSER);
+            // Pinned data comes from memory that is not movable (as ramfs's); other data may be
+            // moved, like tmpfs's.
+            let gfp = if T::PINNED {
+                bindings::GFP_HIGHUSER
+            } else {
+                bindings::GFP_HIGHUSER | (1 << bindings::___GFP_MOVABLE_BIT)
+            };
+            bindings::mapping_set_gfp_mask(mapping, gfp);
             bindings::mapping_set_unevictable(mapping);
             bindings::simple_inode_init_ts(p);
             match u32::from((*p).i_mode) & S_IFMT {

@@ -302,7 +302,8 @@ impl<'a> Param<'a> {
             Kind::Uid | Kind::Gid => {
                 let uid = table.kind(opt) == Some(Kind::Uid);
                 // SAFETY: `fc` is valid. `fs_param_is_uid`/`_gid` filled `uid`/`gid`, mapped
-                // through the context's user namespace.
+                // through the caller's user namespace; the id must also be representable in
+                // the context's (checked below).
                 let (local, global) = unsafe {
                     let ns = (*fc).user_ns;
                     let init = &raw mut bindings::init_user_ns;

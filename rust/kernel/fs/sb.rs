@@ -4,7 +4,8 @@
 //!
 //! A [`FileSystem`] is registered with [`Registration`]. A mount names its instance through
 //! [`FileSystem::instance`] (for example from the mount source); all mounts of one instance
-//! share one superblock (`get_tree_keyed`). Mount parameters are parsed with `fs_parser`
+//! share one superblock (`get_tree_keyed`), unless [`FileSystem::KEYED`] is false. Mount
+//! parameters are parsed with `fs_parser`
 //! against the file system's [`FileSystem::PARAMS`] into its [`FileSystem::Options`]; the
 //! first mount of a superblock passes them to [`FileSystem::fill_super`], a remount or another
 //! mount of a live superblock to [`FileSystem::reconfigure`].
@@ -28,7 +29,7 @@ use crate::{
         param::{FcLog, Param, Params},
     },
     prelude::*,
-    types::{ForeignOwnable, Opaque},
+    types::{ForeignOwnable, NotThreadSafe, Opaque},
 };
 use core::{marker::PhantomData, ptr::NonNull};
 
@@ -57,6 +58,11 @@ pub trait FileSystem: Sized + Send + Sync + 'static {
 
     /// The mount parameters the file system accepts; others are refused.
     const PARAMS: Params = Params::EMPTY;
+
+    /// Whether mounts share superblocks: mounts whose instances (see [`FileSystem::instance`])
+    /// have the same address share one (`get_tree_keyed`). Otherwise every mount gets a new
+    /// superblock with its own instance (`get_tree_nodev`).
+    const KEYED: bool = true;
 
     /// Whether file data must stay at its physical address for its whole life: folios then
     /// refuse migration. For file systems that hand the addresses to someone else.
@@ -105,9 +111,13 @@ pub trait FileSystem: Sized + Send + Sync + 'static {
         unsafe { bindings::get_next_ino() }.into()
     }
 
-    /// Called after every successful mount with a [`SuperPin`] (or the error that prevented
+    /// Called when `get_tree` succeeded, with a [`SuperPin`] (or the error that prevented
     /// creating one) that keeps the superblock alive, contents included, after its last mount
     /// is gone. Dropping the pin does not keep it.
+    ///
+    /// Runs with the superblock's `s_umount` held (so it must not freeze or thaw it), and
+    /// before the mount is final: a later step of the mount (an LSM, the mount namespace) can
+    /// still fail it, and the pin then keeps a superblock that was never mounted.
     fn mounted(_data: <Self::Data as ForeignOwnable>::Borrowed<'_>, _pin: Result<SuperPin>) {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -151,11 +161,13 @@ impl SuperPin {
     pub fn freeze(&self) -> Result {
         // SAFETY: By the type invariant we hold an active reference to the superblock, as
         // `freeze_super` requires.
+        // The freeze is exclusive to this pin (its mount is the owner), so nobody else can
+        // thaw it, as `filesystems_freeze` does.
         to_result(unsafe {
             bindings::freeze_super(
                 self.sb(),
-                bindings::freeze_holder_FREEZE_HOLDER_KERNEL,
-                core::ptr::null(),
+                bindings::freeze_holder_FREEZE_HOLDER_KERNEL | bindings::freeze_holder_FREEZE_EXCL,
+                self.mnt.as_ptr().cast_const().cast(),
             )
         })
     }
@@ -180,8 +192,8 @@ impl SuperPin {
         to_result(unsafe {
             bindings::thaw_super(
                 self.sb(),
-                bindings::freeze_holder_FREEZE_HOLDER_KERNEL,
-                core::ptr::null(),
+                bindings::freeze_holder_FREEZE_HOLDER_KERNEL | bindings::freeze_holder_FREEZE_EXCL,
+                self.mnt.as_ptr().cast_const().cast(),
             )
         })
     }
@@ -196,12 +208,14 @@ impl Drop for SuperPin {
 
 /// A superblock of file system type `T` being set up in [`FileSystem::fill_super`].
 ///
-/// While it is set up, nobody else can reach the superblock, its inodes or its dentries: the
-/// VFS publishes a superblock only after `fill_super` returned (other mounts of it wait on
-/// `s_umount`). The type is neither `Send` nor `Sync`, so all setup happens on the thread that
-/// runs `fill_super`; that is what makes the non-atomic link-count and page-cache updates of
-/// the methods below sound. Every inode, dentry and folio they take is checked to belong to
-/// this superblock (`EINVAL` otherwise).
+/// While it is set up, nobody else can use the superblock, its inodes or its dentries: it is on
+/// the superblock lists already, but without `SB_BORN` and with `s_umount` held by the mounting
+/// thread, so other mounts of it (`grab_super`), `super_lock` users and its shrinker (a
+/// trylock) wait or back off until `fill_super` returned. The type is neither `Send` nor `Sync`
+/// ([`NotThreadSafe`]), so all setup happens on the thread that runs `fill_super`; that is what
+/// makes the non-atomic link-count, mode and page-cache updates of the methods below sound.
+/// Every inode, dentry and folio they take is checked to belong to this superblock (`EINVAL`
+/// otherwise).
 ///
 /// # Invariants
 ///
@@ -226,14 +240,19 @@ impl Drop for SuperPin {
 /// }
 /// ```
 #[repr(transparent)]
-pub struct NewSuperBlock<T: FileSystem>(Opaque<bindings::super_block>, PhantomData<T>);
+pub struct NewSuperBlock<T: FileSystem>(
+    Opaque<bindings::super_block>,
+    PhantomData<T>,
+    // The setup is single-threaded: the methods update link counts and modes without locks.
+    NotThreadSafe,
+);
 
 impl<T: FileSystem> NewSuperBlock<T> {
     /// Creates a new inode with attributes `attrs` and inode number `ino` (a fresh one if
     /// `None`). Regular files and symbolic links get `attrs.size` as size and start without
     /// data (see [`NewSuperBlock::add_folio`]); device nodes get `attrs.rdev`. Timestamps are
     /// taken from `attrs` if `keep_times`, otherwise set to the current time. The inode counts
-    /// against the accounting (`ENOMEM` when it refuses).
+    /// against the accounting (its error, such as `ENOSPC`, when it refuses).
     pub fn new_inode(
         &self,
         attrs: &Attrs,
@@ -293,7 +312,7 @@ impl<T: FileSystem> NewSuperBlock<T> {
     }
 
     /// Returns the inode of `dir` if it is a directory entry of this superblock.
-    fn own_dir<'d>(&self, dir: &'d Dentry) -> Result<&'d Inode> {
+    fn own_dir<'d>(&self, dir: &'d Dentry) -> Result<InodeRef<'d>> {
         // SAFETY: `dir` is valid; `d_sb` never changes.
         if unsafe { (*dir.as_ptr()).d_sb } != self.0.get() {
             return Err(EINVAL);
@@ -325,7 +344,21 @@ impl<T: FileSystem> NewSuperBlock<T> {
         cname.push(0, GFP_KERNEL)?;
         // SAFETY: `dir` is a valid directory dentry; `cname` is NUL-terminated.
         let child = unsafe { bindings::d_alloc_name(dir.as_ptr(), cname.as_ptr().cast()) };
-        NonNull::new(child).ok_or(ENOMEM)
+        let child = NonNull::new(child).ok_or(ENOMEM)?;
+        // A name must be unique in its directory. The new entry is not hashed yet, so a
+        // hashed entry of that name is another one.
+        // SAFETY: `dir` and `child` are valid; `d_lookup` returns a referenced dentry or NULL.
+        let other =
+            unsafe { bindings::d_lookup(dir.as_ptr(), bindings::dentry_name(child.as_ptr())) };
+        if !other.is_null() {
+            // SAFETY: We own both references.
+            unsafe {
+                bindings::dput(other);
+                bindings::dput(child.as_ptr());
+            }
+            return Err(EEXIST);
+        }
+        Ok(child)
     }
 
     /// Adds the entry `name` for the new `inode` (of this superblock, without a name yet) to
@@ -334,7 +367,7 @@ impl<T: FileSystem> NewSuperBlock<T> {
     ///
     /// `EINVAL` for an invalid name or an inode or directory of another superblock, `ENOTDIR`
     /// if `dir` is not a directory, `EEXIST` if `inode` already has a name (use
-    /// [`NewSuperBlock::add_hard_link`]). Names are not checked for duplicates.
+    /// [`NewSuperBlock::add_hard_link`]) or `dir` has an entry `name` already.
     pub fn add_child<'a>(
         &'a self,
         dir: &Dentry,
@@ -377,12 +410,12 @@ impl<T: FileSystem> NewSuperBlock<T> {
         }
         let sb = self.0.get();
         // SAFETY: By the type invariant `sb` is a valid superblock of type `T` being set up.
-        unsafe { Ops::<T>::with_accounting(sb, |l| l.charge_inode()) }.unwrap_or(Ok(()))?;
+        unsafe { Ops::<T>::with_accounting(sb, |l| l.charge_link()) }.unwrap_or(Ok(()))?;
         let child = match Self::alloc_child(dir, name) {
             Ok(c) => c,
             Err(e) => {
                 // SAFETY: As above.
-                unsafe { Ops::<T>::with_accounting(sb, |l| l.uncharge_inode()) };
+                unsafe { Ops::<T>::with_accounting(sb, |l| l.uncharge_link()) };
                 return Err(e);
             }
         };
@@ -410,22 +443,34 @@ impl<T: FileSystem> NewSuperBlock<T> {
         if t != S_IFREG && t != S_IFLNK {
             return Err(EINVAL);
         }
+        // SAFETY: `inode` is valid; its mapping is its own page cache.
+        let mapping = unsafe { (*inode.as_ptr()).i_mapping };
+        // SAFETY: As above.
+        if folio.order() > unsafe { bindings::mapping_max_folio_order(mapping) } {
+            return Err(EINVAL);
+        }
+        // The folio must lie within the largest file (`MAX_LFS_FILESIZE`) and be aligned to
+        // its size in the file, as the page cache keeps it.
         let pages = 1u64 << folio.order();
+        // SAFETY: No preconditions.
+        let max = unsafe { bindings::max_lfs_filesize() } as u64;
         let index = usize::try_from(index)
             .ok()
-            .filter(|&i| i as u64 % pages == 0 && (i as u64).checked_add(pages).is_some())
+            .filter(|&i| {
+                (i as u64) % pages == 0
+                    && (i as u64)
+                        .checked_add(pages)
+                        .and_then(|end| end.checked_shl(crate::page::PAGE_SHIFT as u32))
+                        .is_some_and(|end| end - 1 <= max)
+            })
             .ok_or(EINVAL)?;
         let ptr = folio.into_raw().as_ptr();
-        // SAFETY: `inode` is a valid file of ours with a page cache. The folio is ours alone
-        // (`UniqueFolio`), as `filemap_add_folio` requires (it sets the lock bit
-        // non-atomically); it takes its own references on success. We then give up ours.
+        // SAFETY: `mapping` is the page cache of a valid file of ours, of an order it takes.
+        // The folio is ours alone and fresh (`UniqueFolio`), as `filemap_add_folio` requires
+        // (it sets the lock bit non-atomically and charges the folio to the memory cgroup);
+        // it takes its own references on success. We then give up ours.
         unsafe {
-            let ret = bindings::filemap_add_folio(
-                (*inode.as_ptr()).i_mapping,
-                ptr,
-                index,
-                bindings::GFP_KERNEL,
-            );
+            let ret = bindings::filemap_add_folio(mapping, ptr, index, bindings::GFP_KERNEL);
             if ret != 0 {
                 // Unlocked again by `filemap_add_folio`; this frees it.
                 bindings::folio_put(ptr);
@@ -696,7 +741,13 @@ impl<T: FileSystem> Tables<T> {
         // `key` is reused, as it owns the same instance.
         let (ret, filled) = unsafe {
             Self::context(fc).filled = false;
-            let ret = bindings::get_tree_keyed(fc, Some(Self::fill_super), key);
+            let ret = if T::KEYED {
+                bindings::get_tree_keyed(fc, Some(Self::fill_super), key)
+            } else {
+                // A new superblock for this mount, which owns `key`.
+                (*fc).s_fs_info = key;
+                bindings::get_tree_nodev(fc, Some(Self::fill_super))
+            };
             let filled = Self::context(fc).filled;
             if !filled {
                 // No new superblock owns `key`: give back our reference.
@@ -781,7 +832,7 @@ impl<T: FileSystem> Tables<T> {
         from_result(|| {
             // SAFETY: The VFS passes a new superblock that we set up exclusively.
             unsafe {
-                (*sb).s_maxbytes = i64::MAX;
+                (*sb).s_maxbytes = bindings::max_lfs_filesize();
                 (*sb).s_blocksize = crate::page::PAGE_SIZE as c_ulong;
                 (*sb).s_blocksize_bits = crate::page::PAGE_SHIFT as u8;
                 (*sb).s_magic = T::MAGIC as c_ulong;
@@ -813,7 +864,10 @@ impl<T: FileSystem> Tables<T> {
         // SAFETY: The VFS passes the superblock being killed; nobody else uses `s_fs_info`
         // any more. It is either null or the key from `into_foreign` in `get_tree`.
         unsafe {
-            let info = core::mem::take(&mut (*sb).s_fs_info);
+            // `test_keyed_super` may read `s_fs_info` concurrently under `sb_lock` (a mere
+            // comparison): write it once.
+            let info = (*sb).s_fs_info;
+            core::ptr::write_volatile(&raw mut (*sb).s_fs_info, core::ptr::null_mut());
             if !info.is_null() {
                 T::kill_super(T::Data::from_foreign(info));
             }
@@ -824,13 +878,23 @@ impl<T: FileSystem> Tables<T> {
 
 /// Registration of a file system type.
 ///
+/// Superblocks of the type point at its `struct file_system_type` until their last unmount,
+/// which can be after the registration is dropped (unregistering only stops new mounts). So
+/// the `file_system_type` is allocated once and never freed: dropping the registration
+/// unregisters the type and leaks those few bytes, rather than leaving superblocks pointing at
+/// freed memory. (A module's own registration is dropped at module exit, when the module
+/// reference that every superblock holds guarantees there are none left.)
+///
 /// # Invariants
 ///
-/// `fs` is registered with `register_filesystem` from successful initialisation until drop.
-#[pin_data(PinnedDrop)]
+/// `fs` points to a `file_system_type` for `T` that is registered with `register_filesystem`
+/// from initialisation until drop, and is never freed.
+///
+/// # Examples
+///
+/// See `samples/rust/rust_memfs.rs`: a module that registers a file system type.
 pub struct Registration<T: FileSystem> {
-    #[pin]
-    fs: Opaque<bindings::file_system_type>,
+    fs: NonNull<bindings::file_system_type>,
     _p: PhantomData<T>,
 }
 
@@ -842,28 +906,40 @@ unsafe impl<T: FileSystem> Sync for Registration<T> {}
 impl<T: FileSystem> Registration<T> {
     /// Registers file system type `T`, owned by `module`.
     pub fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        try_pin_init!(Self {
+        // INVARIANT: `register` registers the type and never frees it.
+        try_init!(Self {
+            fs: Self::register(module)?,
             _p: PhantomData,
-            fs <- Opaque::try_ffi_init(move |slot: *mut bindings::file_system_type| {
-                // SAFETY: `slot` is valid for writes; an all-zero `file_system_type` is valid.
-                unsafe {
-                    slot.write(pin_init::zeroed());
-                    (*slot).name = T::NAME.as_char_ptr();
-                    (*slot).owner = module.as_ptr();
-                    (*slot).init_fs_context = Some(Tables::<T>::init_fs_context);
-                    (*slot).kill_sb = Some(Tables::<T>::kill_sb);
-                }
-                // SAFETY: `slot` is pinned and initialised and stays registered until drop.
-                to_result(unsafe { bindings::register_filesystem(slot) })
-            }),
         })
+    }
+
+    /// Allocates, fills in and registers the `file_system_type` of `T`.
+    fn register(module: &'static ThisModule) -> Result<NonNull<bindings::file_system_type>> {
+        // SAFETY: An all-zero `file_system_type` is valid.
+        let fs = KBox::new(
+            unsafe { core::mem::zeroed::<bindings::file_system_type>() },
+            GFP_KERNEL,
+        )?;
+        let fs = NonNull::from(KBox::leak(fs));
+        let p = fs.as_ptr();
+        // SAFETY: `p` is ours; the name is static; the functions live as long as the module,
+        // which every superblock of the type keeps loaded.
+        unsafe {
+            (*p).name = T::NAME.as_char_ptr();
+            (*p).owner = module.as_ptr();
+            (*p).init_fs_context = Some(Tables::<T>::init_fs_context);
+            (*p).kill_sb = Some(Tables::<T>::kill_sb);
+        }
+        // SAFETY: `p` is initialised and never freed (also not on failure: it is a few bytes).
+        to_result(unsafe { bindings::register_filesystem(p) })?;
+        Ok(fs)
     }
 }
 
-#[pinned_drop]
-impl<T: FileSystem> PinnedDrop for Registration<T> {
-    fn drop(self: Pin<&mut Self>) {
-        // SAFETY: By the type invariant the type is registered.
-        unsafe { bindings::unregister_filesystem(self.fs.get()) };
+impl<T: FileSystem> Drop for Registration<T> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the type is registered. Its memory is not freed:
+        // superblocks may still point at it.
+        unsafe { bindings::unregister_filesystem(self.fs.as_ptr()) };
     }
 }
