@@ -14,10 +14,9 @@ use crate::{
 };
 use kernel::{
     fs::{
-        dentry::Dentry,
         inode::{Attrs, S_IFDIR},
         param::{FcLog, Param, Params},
-        sb::{FileSystem, NewSuperBlock, SuperPin},
+        sb::{FileSystem, NewSuperBlock, SuperBlock, SuperOperations, SuperPin},
     },
     prelude::*,
     str::CString,
@@ -42,6 +41,7 @@ pub(crate) struct KhoFs;
 impl FileSystem for KhoFs {
     type Data = Arc<Instance>;
     type Accounting = Limits;
+    type SuperOps = KhofsSuper;
     type Options = MountOptions;
     const NAME: &'static CStr = c"khofs";
     const MAGIC: u32 = KHOFS_MAGIC;
@@ -142,13 +142,22 @@ impl FileSystem for KhoFs {
         drop(state);
         // Already pinned by an earlier mount; `pin` is dropped here, without the lock.
     }
+}
 
-    fn freeze(inst: ArcBorrow<'_, Instance>, root: &Dentry) -> Result {
-        registry::prepare(&inst, root)
+/// The superblock operations of khofs: freezing an instance prepares its handover, thawing it
+/// withdraws the handover.
+pub(crate) struct KhofsSuper;
+
+#[vtable]
+impl SuperOperations for KhofsSuper {
+    type FileSystem = KhoFs;
+
+    fn freeze_fs(sb: &SuperBlock<KhoFs>) -> Result {
+        registry::prepare(&sb.data(), sb.root())
     }
 
-    fn unfreeze(inst: ArcBorrow<'_, Instance>) -> Result {
-        registry::withdraw(&inst);
+    fn unfreeze_fs(sb: &SuperBlock<KhoFs>) -> Result {
+        registry::withdraw(&sb.data());
         Ok(())
     }
 }

@@ -11,7 +11,7 @@ use kernel::{
     fs::{
         accounting::Unlimited,
         inode::{Attrs, S_IFDIR},
-        sb::{FileSystem, NewSuperBlock, Registration},
+        sb::{DefaultSuperOps, FileSystem, NewSuperBlock, Registration},
     },
     prelude::*,
 };
@@ -36,6 +36,7 @@ static UNLIMITED: Unlimited = Unlimited;
 impl FileSystem for MemFs {
     type Data = KBox<Instance>;
     type Accounting = Unlimited;
+    type SuperOps = DefaultSuperOps<Self>;
     type Options = ();
     const NAME: &'static CStr = c"rust_memfs";
     const MAGIC: u32 = 0x72757374;

@@ -10,6 +10,10 @@
 //! first mount of a superblock passes them to [`FileSystem::fill_super`], a remount or another
 //! mount of a live superblock to [`FileSystem::reconfigure`].
 //!
+//! The operation tables follow C's, one trait per table: [`SuperOperations`] for the
+//! superblock hooks the file system provides (a live [`SuperBlock`] is passed to them), the
+//! inode, file and address-space tables of [`super::memfs`] for its files.
+//!
 //! [`FileSystem::fill_super`] builds the tree with [`NewSuperBlock`]. Inodes get the
 //! operations of [`super::memfs`] (ramfs's namespace, files in the page cache), charged to the
 //! file system's [`Accounting`], which also answers `statfs` and `/proc/mounts`.
@@ -52,6 +56,9 @@ pub trait FileSystem: Sized + Send + Sync + 'static {
 
     /// The space and inode accounting of a superblock (see [`super::accounting`]).
     type Accounting: Accounting;
+
+    /// The superblock operations the file system provides ([`DefaultSuperOps`] for none).
+    type SuperOps: SuperOperations<FileSystem = Self>;
 
     /// The mount options of one mount or remount, parsed from [`FileSystem::PARAMS`].
     type Options: Default + Send;
@@ -121,18 +128,99 @@ pub trait FileSystem: Sized + Send + Sync + 'static {
     fn mounted(_data: <Self::Data as ForeignOwnable>::Borrowed<'_>, _pin: Result<SuperPin>) {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+}
 
-    /// Called when the file system is frozen (`fsfreeze -f`, or [`SuperPin::freeze`]), once
-    /// writers are stopped, with the root of the tree (valid for the call). An error fails
-    /// the freeze and is reported to its caller.
-    fn freeze(_data: <Self::Data as ForeignOwnable>::Borrowed<'_>, _root: &Dentry) -> Result {
+/// A live superblock of file system `T`, as the VFS passes it to [`SuperOperations`].
+///
+/// # Invariants
+///
+/// Points to a valid, active `struct super_block` of type `T` whose `fill_super` succeeded:
+/// `s_fs_info` is the instance data and `s_root` the root, both valid for the borrow.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{fs::sb::{FileSystem, SuperBlock}, prelude::*};
+///
+/// fn root_ino<T: FileSystem>(sb: &SuperBlock<T>) -> Option<u64> {
+///     sb.root().inode().map(|i| i.ino())
+/// }
+/// ```
+#[repr(transparent)]
+pub struct SuperBlock<T: FileSystem>(Opaque<bindings::super_block>, PhantomData<T>);
+
+impl<T: FileSystem> SuperBlock<T> {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `sb` must be a live superblock of type `T` as the type invariant describes, for `'a`.
+    unsafe fn from_raw<'a>(sb: *mut bindings::super_block) -> &'a Self {
+        // SAFETY: `SuperBlock` is transparent over `struct super_block`; per the safety
+        // requirements the invariant holds for `'a`.
+        unsafe { &*sb.cast() }
+    }
+
+    /// Returns the instance data.
+    pub fn data(&self) -> <T::Data as ForeignOwnable>::Borrowed<'_> {
+        // SAFETY: By the type invariant `s_fs_info` is the instance data, which lives as long
+        // as the superblock.
+        unsafe { T::Data::borrow((*self.0.get()).s_fs_info) }
+    }
+
+    /// Returns the root of the tree.
+    pub fn root(&self) -> &Dentry {
+        // SAFETY: By the type invariant `s_root` is the valid root, and the superblock lives
+        // for the borrow.
+        unsafe { Dentry::from_raw((*self.0.get()).s_root) }
+    }
+}
+
+/// The superblock operations of file system `FileSystem` (`struct super_operations`) that it
+/// provides itself. `statfs`, `show_options` and `evict_inode` come from [`super::memfs`] and
+/// the file system's [`Accounting`]; a slot without an implementation here is left empty.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{fs::sb::{FileSystem, SuperBlock, SuperOperations}, prelude::*};
+///
+/// struct Noisy<T>(core::marker::PhantomData<T>);
+///
+/// #[vtable]
+/// impl<T: FileSystem> SuperOperations for Noisy<T> {
+///     type FileSystem = T;
+///
+///     fn freeze_fs(_sb: &SuperBlock<T>) -> Result {
+///         pr_info!("frozen\n");
+///         Ok(())
+///     }
+/// }
+/// ```
+#[vtable]
+pub trait SuperOperations: Sized + 'static {
+    /// The file system whose superblocks these operations serve.
+    type FileSystem: FileSystem;
+
+    /// `freeze_fs`: the file system is being frozen (`fsfreeze -f`, or
+    /// [`SuperPin::freeze`]), writers are stopped. An error fails the freeze and is reported
+    /// to its caller.
+    fn freeze_fs(_sb: &SuperBlock<Self::FileSystem>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Called when the file system is thawed.
-    fn unfreeze(_data: <Self::Data as ForeignOwnable>::Borrowed<'_>) -> Result {
+    /// `unfreeze_fs`: the file system is being thawed.
+    fn unfreeze_fs(_sb: &SuperBlock<Self::FileSystem>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+}
+
+/// Superblock operations that add nothing: every slot is left to the defaults.
+pub struct DefaultSuperOps<T>(PhantomData<T>);
+
+#[vtable]
+impl<T: FileSystem> SuperOperations for DefaultSuperOps<T> {
+    type FileSystem = T;
 }
 
 /// An internal mount that keeps a superblock active (see [`FileSystem::mounted`]).
@@ -572,12 +660,12 @@ impl<T: FileSystem> Tables<T> {
         show_options: Some(Self::show_options),
         evict_inode: Some(Self::evict_inode),
         drop_inode: Some(bindings::inode_just_drop),
-        freeze_fs: if T::HAS_FREEZE {
+        freeze_fs: if T::SuperOps::HAS_FREEZE_FS {
             Some(Self::freeze_fs)
         } else {
             None
         },
-        unfreeze_fs: if T::HAS_UNFREEZE {
+        unfreeze_fs: if T::SuperOps::HAS_UNFREEZE_FS {
             Some(Self::unfreeze_fs)
         } else {
             None
@@ -798,22 +886,17 @@ impl<T: FileSystem> Tables<T> {
         // SAFETY: Only called on live superblocks whose `fill_super` succeeded, so
         // `s_fs_info` is our data and `s_root` a valid root dentry; the superblock is active
         // (the VFS freezes only active superblocks) for the duration of the call.
-        let (data, root) = unsafe {
-            (
-                T::Data::borrow((*sb).s_fs_info),
-                Dentry::from_raw((*sb).s_root),
-            )
-        };
-        from_result(|| T::freeze(data, root).map(|()| 0))
+        let sb = unsafe { SuperBlock::<T>::from_raw(sb) };
+        from_result(|| T::SuperOps::freeze_fs(sb).map(|()| 0))
     }
 
     /// # Safety
     ///
     /// Only called by the VFS as `super_operations::unfreeze_fs`, with the arguments it documents.
     unsafe extern "C" fn unfreeze_fs(sb: *mut bindings::super_block) -> c_int {
-        // SAFETY: Only called on live superblocks whose `fill_super` succeeded.
-        let data = unsafe { T::Data::borrow((*sb).s_fs_info) };
-        from_result(|| T::unfreeze(data).map(|()| 0))
+        // SAFETY: Only called on live, active superblocks whose `fill_super` succeeded.
+        let sb = unsafe { SuperBlock::<T>::from_raw(sb) };
+        from_result(|| T::SuperOps::unfreeze_fs(sb).map(|()| 0))
     }
 
     /// # Safety
