@@ -201,3 +201,24 @@ __rust_helper struct inode *rust_helper_d_inode_get(struct dentry *dentry)
 	spin_unlock(&dentry->d_lock);
 	return inode;
 }
+
+/*
+ * Lockdep keys live in static memory or are registered. A file_system_type allocated at run
+ * time (and, as superblocks may outlive its registration, never freed) registers its keys.
+ */
+__rust_helper void rust_helper_file_system_type_register_keys(struct file_system_type *fs)
+{
+#ifdef CONFIG_LOCKDEP
+	int i;
+
+	lockdep_register_key(&fs->s_lock_key);
+	lockdep_register_key(&fs->s_umount_key);
+	lockdep_register_key(&fs->s_vfs_rename_key);
+	for (i = 0; i < SB_FREEZE_LEVELS; i++)
+		lockdep_register_key(&fs->s_writers_key[i]);
+	lockdep_register_key(&fs->i_lock_key);
+	lockdep_register_key(&fs->i_mutex_key);
+	lockdep_register_key(&fs->invalidate_lock_key);
+	lockdep_register_key(&fs->i_mutex_dir_key);
+#endif
+}

@@ -7,6 +7,29 @@
 use crate::{bindings, prelude::*};
 
 /// A POSIX capability (`CAP_*`).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{
+///     capability::{capable, Capability, CAP_SYS_ADMIN},
+///     prelude::*,
+/// };
+///
+/// /// Fails with `EPERM` unless the current task has `cap`.
+/// fn require(cap: Capability) -> Result {
+///     if capable(cap) {
+///         Ok(())
+///     } else {
+///         Err(EPERM)
+///     }
+/// }
+///
+/// fn reset() -> Result {
+///     require(CAP_SYS_ADMIN)?;
+///     Ok(())
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Capability(c_int);
 

@@ -36,6 +36,25 @@ fn check(ret: c_int) -> Result<c_int> {
 ///
 /// `buf` was initialised with `fdt_create` and `fdt_finish_reservemap`; it is only modified
 /// through libfdt's sequential-write functions.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{fdt::FdtWriter, prelude::*};
+///
+/// /// Writes a blob with a root node and a `data` child into `buf` and returns its size.
+/// fn encode(buf: &mut [u8], size: u64) -> Result<usize> {
+///     let mut w = FdtWriter::new(buf)?;
+///     w.begin_node(c"")?;
+///     w.prop_str(c"compatible", c"example,v1")?;
+///     w.prop_u32(c"version", 1)?;
+///     w.begin_node(c"data")?;
+///     w.prop_u64(c"size", size)?;
+///     w.end_node()?;
+///     w.end_node()?;
+///     w.finish()
+/// }
+/// ```
 pub struct FdtWriter<'a> {
     buf: &'a mut [u8],
 }
@@ -48,6 +67,7 @@ impl<'a> FdtWriter<'a> {
         check(unsafe { bindings::fdt_create(buf.as_mut_ptr().cast(), len) })?;
         // SAFETY: `buf` holds a blob started by `fdt_create`.
         check(unsafe { bindings::fdt_finish_reservemap(buf.as_mut_ptr().cast()) })?;
+        // INVARIANT: `buf` was just initialised with `fdt_create` and `fdt_finish_reservemap`.
         Ok(Self { buf })
     }
 
@@ -117,12 +137,45 @@ fn total_size(blob: &[u8]) -> Option<usize> {
 ///
 /// `blob` starts with an FDT header accepted by `fdt_check_header` whose total size is at most
 /// `blob.len()`.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{fdt::Fdt, prelude::*};
+///
+/// /// Returns the format version of a blob and how many of its bytes the FDT uses.
+/// fn version(blob: &[u8]) -> Result<(u32, usize)> {
+///     let fdt = Fdt::new(blob)?;
+///     Ok((fdt.root().prop_u32(c"version")?, fdt.total_size()))
+/// }
+/// ```
 #[derive(Clone, Copy)]
 pub struct Fdt<'a> {
     blob: &'a [u8],
 }
 
 /// A node of an [`Fdt`].
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{fdt::{Fdt, Node}, prelude::*};
+///
+/// /// Returns the `size` of the `data` child of `root`, or 0 if there is no such child.
+/// fn data_size(root: Node<'_>) -> Result<u64> {
+///     if root.prop_str(c"compatible")? != b"example,v1" {
+///         return Err(EINVAL);
+///     }
+///     match root.subnode(c"data") {
+///         Some(data) => data.prop_u64(c"size"),
+///         None => Ok(0),
+///     }
+/// }
+///
+/// fn decode(blob: &[u8]) -> Result<u64> {
+///     data_size(Fdt::new(blob)?.root())
+/// }
+/// ```
 #[derive(Clone, Copy)]
 pub struct Node<'a> {
     fdt: Fdt<'a>,
@@ -146,6 +199,8 @@ impl<'a> Fdt<'a> {
         // SAFETY: `blob` is valid for at least the header size; libfdt checks every header
         // field against `totalsize`, which we checked against the buffer.
         check(unsafe { bindings::fdt_check_header(blob.as_ptr().cast()) })?;
+        // INVARIANT: `fdt_check_header` accepted the header, and its total size was checked
+        // above to be at most `blob.len()`.
         Ok(Self { blob })
     }
 
@@ -252,6 +307,24 @@ impl<'a> Node<'a> {
 }
 
 /// Iterator over the children of a [`Node`].
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{fdt::Fdt, prelude::*};
+///
+/// /// Sums the `size` properties of the `file@N` children of the root node.
+/// fn total_size(blob: &[u8]) -> Result<u64> {
+///     let mut sum: u64 = 0;
+///     for child in Fdt::new(blob)?.root().children() {
+///         if !child.name().is_some_and(|n| n.starts_with(b"file@")) {
+///             continue;
+///         }
+///         sum = sum.checked_add(child.prop_u64(c"size")?).ok_or(EOVERFLOW)?;
+///     }
+///     Ok(sum)
+/// }
+/// ```
 pub struct Children<'a> {
     fdt: Fdt<'a>,
     next: c_int,

@@ -31,6 +31,17 @@ pub fn max_pagecache_order() -> u32 {
 ///
 /// The pointer to a [`Folio`] always points to a valid `struct folio` whose reference count is
 /// non-zero for as long as the reference exists.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::folio::Folio;
+///
+/// /// Returns the physical memory a folio spans.
+/// fn span(f: &Folio) -> (u64, u64) {
+///     (f.phys(), f.phys() + f.size() as u64)
+/// }
+/// ```
 #[repr(transparent)]
 pub struct Folio(Opaque<bindings::folio>);
 
@@ -160,6 +171,17 @@ impl Folio {
 /// `ptr` points to a valid folio whose only reference is owned by this object; the folio is
 /// fresh: not in a page cache, not mapped, not locked, on no LRU list, not charged to a memory
 /// cgroup, not swap-backed, and not a hugetlb or slab folio.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{folio::UniqueFolio, prelude::*};
+///
+/// /// Returns the first byte of a folio restored from a handover.
+/// fn first_byte(folio: &UniqueFolio) -> u8 {
+///     folio.as_slice()[0]
+/// }
+/// ```
 pub struct UniqueFolio {
     ptr: NonNull<bindings::folio>,
 }

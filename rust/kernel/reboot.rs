@@ -11,6 +11,22 @@
 use crate::{bindings, error::to_result, prelude::*, types::Opaque};
 
 /// Why the system is going down.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::reboot::{self, Action};
+///
+/// fn describe(action: Action) -> &'static str {
+///     match action {
+///         Action::Restart if reboot::kexec_in_progress() => "kexec",
+///         Action::Restart => "restart",
+///         Action::Halt => "halt",
+///         Action::PowerOff => "power off",
+///         Action::Other(_) => "other",
+///     }
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Restart, including a kexec (see [`kexec_in_progress`]).
@@ -36,6 +52,25 @@ pub fn kexec_in_progress() -> bool {
 }
 
 /// The callback of a reboot notifier.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{
+///     prelude::*,
+///     reboot::{self, Action, Handler},
+/// };
+///
+/// struct KexecNotice;
+///
+/// impl Handler for KexecNotice {
+///     fn notify(&self, action: Action) {
+///         if action == Action::Restart && reboot::kexec_in_progress() {
+///             pr_info!("kexec: handing over to the next kernel\n");
+///         }
+///     }
+/// }
+/// ```
 pub trait Handler: Send + Sync {
     /// Called once when the system goes down.
     fn notify(&self, action: Action);
@@ -47,6 +82,41 @@ pub trait Handler: Send + Sync {
 ///
 /// `nb` is registered with `register_reboot_notifier` from successful initialisation until
 /// drop, and its callback is `notifier_call::<T>`.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{
+///     prelude::*,
+///     reboot::{Action, Handler, Registration},
+/// };
+///
+/// struct PowerOffNotice;
+///
+/// impl Handler for PowerOffNotice {
+///     fn notify(&self, action: Action) {
+///         if action == Action::PowerOff {
+///             pr_info!("powering off\n");
+///         }
+///     }
+/// }
+///
+/// #[pin_data]
+/// struct Driver {
+///     #[pin]
+///     reboot: Registration<PowerOffNotice>,
+/// }
+///
+/// fn example() -> Result<Pin<KBox<Driver>>> {
+///     KBox::pin_init(
+///         try_pin_init!(Driver {
+///             // Priority 0 is the default; notifiers with a higher one run first.
+///             reboot <- Registration::new(PowerOffNotice, 0),
+///         }),
+///         GFP_KERNEL,
+///     )
+/// }
+/// ```
 #[pin_data(PinnedDrop)]
 pub struct Registration<T: Handler> {
     #[pin]
@@ -62,6 +132,8 @@ unsafe impl<T: Handler> Sync for Registration<T> {}
 impl<T: Handler> Registration<T> {
     /// Registers `handler` to be called on reboot, with `priority` (higher runs earlier).
     pub fn new(handler: T, priority: i32) -> impl PinInit<Self, Error> {
+        // INVARIANT: `nb` is registered below with `notifier_call::<T>` as its callback; if
+        // registration fails, so does the initialiser, and no `Registration` exists to drop.
         try_pin_init!(Self {
             handler,
             nb <- Opaque::try_ffi_init(move |slot: *mut bindings::notifier_block| {

@@ -19,6 +19,19 @@
 use crate::{bindings, prelude::*, seq_file::SeqFile};
 
 /// What `statfs` reports about blocks (pages) and inodes; zero totals mean unlimited.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::fs::accounting::Statfs;
+///
+/// /// 1000 blocks, 10 in use; inodes unlimited.
+/// fn report(st: &mut Statfs) {
+///     st.blocks = 1000;
+///     st.bfree = 990;
+///     st.bavail = 990;
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Statfs {
     /// Total blocks.

@@ -17,6 +17,20 @@ pub const NAME_MAX: usize = 255;
 /// A reference to a [`Dentry`] points to a valid `struct dentry` with a non-zero reference
 /// count, or one kept alive by the VFS for the duration of the borrow (a callback argument, or
 /// the root of a live superblock); its superblock lives at least as long as the borrow.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{fs::dentry::Dentry, prelude::*};
+///
+/// /// Returns the name of `d` if it is a positive entry.
+/// fn positive_name(d: &Dentry) -> Result<Option<KVec<u8>>> {
+///     if d.inode().is_none() {
+///         return Ok(None);
+///     }
+///     Ok(Some(d.name()?))
+/// }
+/// ```
 #[repr(transparent)]
 pub struct Dentry(Opaque<bindings::dentry>);
 

@@ -33,6 +33,25 @@ pub fn new_decode_dev(dev: u32) -> u32 {
 /// reference count (`i_count`), or to an inode whose lifetime is otherwise guaranteed by the
 /// VFS for the duration of the borrow (e.g. a callback argument); its superblock lives at least
 /// as long as the borrow.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{fs::inode::{Inode, S_IFMT, S_IFREG}, prelude::*};
+///
+/// /// Returns how many bytes of data folios a regular file holds.
+/// fn data_bytes(inode: &Inode) -> Result<u64> {
+///     if inode.mode() & S_IFMT != S_IFREG {
+///         return Ok(0);
+///     }
+///     let mut n = 0u64;
+///     inode.for_each_folio(|f| {
+///         n += f.size() as u64;
+///         Ok(())
+///     })?;
+///     Ok(n)
+/// }
+/// ```
 #[repr(transparent)]
 pub struct Inode(Opaque<bindings::inode>);
 
@@ -121,6 +140,15 @@ impl Drop for InodeRef<'_> {
 }
 
 /// A timestamp: seconds and nanoseconds since the epoch.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::fs::inode::Timespec;
+///
+/// let t = Timespec { sec: 1, nsec: 500_000_000 };
+/// assert!(t.nsec < 1_000_000_000);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Timespec {
     /// Seconds.
@@ -130,6 +158,16 @@ pub struct Timespec {
 }
 
 /// The attributes of an inode that users see in `stat`.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::fs::inode::{Attrs, S_IFREG};
+///
+/// // An empty regular file owned by root, mode 0644.
+/// let a = Attrs { mode: S_IFREG | 0o644, ..Default::default() };
+/// assert_eq!(a.size, 0);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Attrs {
     /// Full mode: file type and permission bits (including setuid, setgid, sticky).

@@ -228,6 +228,10 @@ impl Params {
 }
 
 /// The value of a parsed parameter.
+///
+/// # Examples
+///
+/// See [`Param`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Value<'a> {
     /// A string.

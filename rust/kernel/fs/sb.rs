@@ -38,6 +38,54 @@ use crate::{
 use core::{marker::PhantomData, ptr::NonNull};
 
 /// An in-memory file system type.
+///
+/// Superblocks of the type are set up by [`FileSystem::fill_super`] and operated on through
+/// the per-table traits ([`SuperOperations`], and [`super::memfs`] for inodes, files and
+/// address spaces).
+///
+/// # Examples
+///
+/// A complete file system is `samples/rust/rust_memfs.rs`. In short:
+///
+/// ```
+/// use kernel::{
+///     fs::{
+///         accounting::Unlimited,
+///         inode::{Attrs, S_IFDIR},
+///         sb::{DefaultSuperOps, FileSystem, NewSuperBlock},
+///     },
+///     prelude::*,
+/// };
+///
+/// struct Fs;
+/// struct Tree;
+/// static UNLIMITED: Unlimited = Unlimited;
+///
+/// #[vtable]
+/// impl FileSystem for Fs {
+///     type Data = KBox<Tree>;
+///     type Accounting = Unlimited;
+///     type SuperOps = DefaultSuperOps<Self>;
+///     type Options = ();
+///     const NAME: &'static CStr = c"examplefs";
+///     const MAGIC: u32 = 0x1234_5678;
+///     const KEYED: bool = false;
+///
+///     fn instance(_source: Option<&CStr>) -> Result<KBox<Tree>> {
+///         Ok(KBox::new(Tree, GFP_KERNEL)?)
+///     }
+///
+///     fn accounting<'a>(_data: &'a &Tree) -> &'a Unlimited {
+///         &UNLIMITED
+///     }
+///
+///     fn fill_super(sb: &NewSuperBlock<Self>, _data: &Tree, _opts: &()) -> Result {
+///         let root = Attrs { mode: S_IFDIR | 0o755, ..Default::default() };
+///         sb.set_root(sb.new_inode(&root, None, false)?)?;
+///         Ok(())
+///     }
+/// }
+/// ```
 #[vtable]
 pub trait FileSystem: Sized + Send + Sync + 'static {
     /// Per-instance data (`s_fs_info`), returned by [`FileSystem::instance`].
@@ -229,6 +277,19 @@ impl<T: FileSystem> SuperOperations for DefaultSuperOps<T> {
 ///
 /// `mnt` is a mount created by `vfs_create_mount`, owned by this object, holding an active
 /// reference to its superblock.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{fs::sb::SuperPin, prelude::*};
+///
+/// /// Freezes the pinned file system for a moment, e.g. to take a consistent snapshot.
+/// fn quiesce(pin: &SuperPin) -> Result {
+///     pin.freeze()?;
+///     // ... the tree cannot change here ...
+///     pin.thaw()
+/// }
+/// ```
 pub struct SuperPin {
     mnt: core::ptr::NonNull<bindings::vfsmount>,
 }
@@ -1006,8 +1067,10 @@ impl<T: FileSystem> Registration<T> {
         let fs = NonNull::from(KBox::leak(fs));
         let p = fs.as_ptr();
         // SAFETY: `p` is ours; the name is static; the functions live as long as the module,
-        // which every superblock of the type keeps loaded.
+        // which every superblock of the type keeps loaded. The lock class keys in it are not
+        // static: they are registered with lockdep (and, like the type, never unregistered).
         unsafe {
+            bindings::file_system_type_register_keys(p);
             (*p).name = T::NAME.as_char_ptr();
             (*p).owner = module.as_ptr();
             (*p).init_fs_context = Some(Tables::<T>::init_fs_context);
