@@ -31,6 +31,19 @@ touch "$SRC"/fs/khofs/*.rs "$SRC"/fs/khofs/handover/*.rs "$SRC"/samples/rust/rus
 make -s -C "$SRC" O="$OUT" LLVM=-19 CLIPPY=1 -j"$(($(nproc) + 1))" rust/ fs/khofs/ samples/rust/ 2>&1 |
 	tee /tmp/khofs-clippy.log
 grep -q "^warning\|^error" /tmp/khofs-clippy.log && rc=1
+echo "== rustdoc examples compile (CONFIG_RUST_KERNEL_DOCTESTS, build only)"
+# The examples of the abstractions are KUnit doctests; the test kernels do not run them (every
+# boot would run all of the kernel crate's). Build them once with the option on, then put the
+# configuration back.
+cp "$OUT/.config" "$OUT/.config.lint"
+rm -f "$OUT/rust/doctests_kernel_generated.o"
+"$SRC/scripts/config" --file "$OUT/.config" -e RUST_KERNEL_DOCTESTS
+make -s -C "$SRC" O="$OUT" LLVM=-19 olddefconfig
+make -s -C "$SRC" O="$OUT" LLVM=-19 -j"$(($(nproc) + 1))" rust/ 2>&1 | tee /tmp/khofs-doctests.log
+grep -q "^warning\|^error" /tmp/khofs-doctests.log && rc=1
+[ -s "$OUT/rust/doctests_kernel_generated.o" ] || rc=1
+mv "$OUT/.config.lint" "$OUT/.config"
+make -s -C "$SRC" O="$OUT" LLVM=-19 olddefconfig
 echo "== stack frames"
 "$REPO/scripts/frames.sh" || rc=1
 [ $rc -eq 0 ] && echo "lint: clean" || echo "lint: problems found"
