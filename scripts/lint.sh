@@ -43,6 +43,7 @@ make -s -C "$SRC" O="$OUT" LLVM=-19 -j"$(($(nproc) + 1))" rust/ 2>&1 | tee /tmp/
 grep -q "^warning\|^error" /tmp/khofs-doctests.log && rc=1
 [ -s "$OUT/rust/doctests_kernel_generated.o" ] || rc=1
 mv "$OUT/.config.lint" "$OUT/.config"
+touch "$OUT/.config"
 make -s -C "$SRC" O="$OUT" LLVM=-19 olddefconfig
 echo "== stack frames"
 "$REPO/scripts/frames.sh" || rc=1
