@@ -157,9 +157,10 @@ __rust_helper size_t rust_helper_iov_iter_count(const struct iov_iter *i)
 	return iov_iter_count(i);
 }
 
+/* The largest order of a mapping with large folios (none without THP). */
 __rust_helper unsigned int rust_helper_max_pagecache_order(void)
 {
-	return MAX_PAGECACHE_ORDER;
+	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) ? MAX_PAGECACHE_ORDER : 0;
 }
 
 __rust_helper unsigned int

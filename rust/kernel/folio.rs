@@ -13,7 +13,8 @@ use crate::{
 };
 use core::{mem::ManuallyDrop, ptr::NonNull};
 
-/// Returns the largest folio order the page cache uses (`MAX_PAGECACHE_ORDER`).
+/// Returns the largest folio order the page cache uses for a mapping with large folios:
+/// `MAX_PAGECACHE_ORDER` with `CONFIG_TRANSPARENT_HUGEPAGE`, else 0 (no large folios).
 ///
 /// # Examples
 ///

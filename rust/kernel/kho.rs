@@ -131,7 +131,8 @@ pub unsafe fn restore_folio(phys: u64) -> Option<UniqueFolio> {
     // reference, or NULL.
     let ptr = NonNull::new(unsafe { bindings::kho_restore_folio(phys) })?;
     // A large folio from the page allocator is rmappable (`page_rmappable_folio`); KHO only
-    // makes it compound (its deferred-split list is initialised). Make it like one, so it can
+    // makes it compound (for orders above 1 with its deferred-split list initialised; order-1
+    // folios have none and are skipped by deferred splitting). Make it like one, so it can
     // go into a page cache.
     // SAFETY: The folio is ours alone.
     unsafe {
@@ -139,8 +140,9 @@ pub unsafe fn restore_folio(phys: u64) -> Option<UniqueFolio> {
             bindings::folio_set_large_rmappable(ptr.as_ptr());
         }
     }
-    // SAFETY: A folio restored by KHO is new to this kernel: one reference, ours; its flags
-    // are cleared (`kho_init_folio`), so it is in no page cache, LRU or memory cgroup, not
+    // SAFETY: A folio restored by KHO is new to this kernel: one reference, ours; its struct
+    // pages were never used by this kernel (zeroed, then initialised by `kho_init_folio`), so
+    // it is in no page cache, LRU or memory cgroup, not
     // mapped, locked or swap-backed.
     Some(unsafe { UniqueFolio::from_raw(ptr) })
 }

@@ -120,10 +120,26 @@ unsafe fn alloc_inode<'a>(sb: *mut bindings::super_block) -> Option<InodeRef<'a>
     Some(unsafe { InodeRef::from_raw(inode) })
 }
 
+/// The type of `address_space_operations::migrate_folio`.
+type MigrateFolio = Option<
+    unsafe extern "C" fn(
+        *mut bindings::address_space,
+        *mut bindings::folio,
+        *mut bindings::folio,
+        bindings::migrate_mode,
+    ) -> c_int,
+>;
+
 /// The operation tables of file system `T`.
 pub(crate) struct Ops<T>(PhantomData<T>);
 
 impl<T: FileSystem> Ops<T> {
+    /// Migration of movable folios (none without `CONFIG_MIGRATION`).
+    #[cfg(CONFIG_MIGRATION)]
+    const MIGRATE: MigrateFolio = Some(bindings::filemap_migrate_folio);
+    #[cfg(not(CONFIG_MIGRATION))]
+    const MIGRATE: MigrateFolio = None;
+
     /// `ram_aops` with accounting, large folios for writes and no readahead; folios of
     /// [`FileSystem::PINNED`] file systems refuse migration.
     const AOPS: bindings::address_space_operations = bindings::address_space_operations {
@@ -135,7 +151,7 @@ impl<T: FileSystem> Ops<T> {
         migrate_folio: if T::PINNED {
             Some(refuse_migration)
         } else {
-            Some(bindings::filemap_migrate_folio)
+            Self::MIGRATE
         },
         ..pin_init::zeroed()
     };

@@ -306,7 +306,10 @@ impl SuperPin {
     }
 
     /// Freezes the pinned file system on behalf of the kernel: waits for writers to finish
-    /// and blocks new ones, then calls [`FileSystem::freeze`]. `EBUSY` if already frozen.
+    /// and blocks new ones, then calls [`SuperOperations::freeze_fs`] (unless frozen already,
+    /// e.g. by `fsfreeze -f`: the pin then only joins that freeze). The freeze is this pin's:
+    /// only [`SuperPin::thaw`] undoes it, and a pin dropped while frozen leaves the superblock
+    /// frozen. `EBUSY` if this pin (or another exclusive holder) froze it already.
     pub fn freeze(&self) -> Result {
         // SAFETY: By the type invariant we hold an active reference to the superblock, as
         // `freeze_super` requires.
@@ -322,7 +325,8 @@ impl SuperPin {
     }
 
     /// Returns whether the pinned superblock is read-only (`SB_RDONLY`). Freezing a read-only
-    /// superblock succeeds without calling [`FileSystem::freeze`]: there are no writers.
+    /// superblock succeeds without calling [`SuperOperations::freeze_fs`]: there are no
+    /// writers.
     pub fn is_read_only(&self) -> bool {
         // SAFETY: By the type invariant the superblock is valid.
         unsafe { bindings::sb_rdonly(self.sb()) }
@@ -599,18 +603,18 @@ impl<T: FileSystem> NewSuperBlock<T> {
             return Err(EINVAL);
         }
         // The folio must lie within the largest file (`MAX_LFS_FILESIZE`) and be aligned to
-        // its size in the file, as the page cache keeps it.
+        // its size in the file, as the page cache keeps it. Counted in pages.
         let pages = 1u64 << folio.order();
         // SAFETY: No preconditions.
-        let max = unsafe { bindings::max_lfs_filesize() } as u64;
+        let max_pages =
+            (unsafe { bindings::max_lfs_filesize() } as u64 >> crate::page::PAGE_SHIFT) + 1;
         let index = usize::try_from(index)
             .ok()
             .filter(|&i| {
                 (i as u64) % pages == 0
                     && (i as u64)
                         .checked_add(pages)
-                        .and_then(|end| end.checked_shl(crate::page::PAGE_SHIFT as u32))
-                        .is_some_and(|end| end - 1 <= max)
+                        .is_some_and(|end| end <= max_pages)
             })
             .ok_or(EINVAL)?;
         let ptr = folio.into_raw().as_ptr();
