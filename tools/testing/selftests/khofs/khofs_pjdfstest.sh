@@ -97,6 +97,14 @@ results() {
 				print r[order[i]]
 		}' "$@"
 }
+# The outcome of test case $2 run again alone on file system $1. Some cases race with the
+# guest's scheduler under TCG (truncate::etxtbsy truncates a binary that a child executes,
+# and can get in before the exec): a case whose outcomes differ is run again on both.
+rerun() { # fs name
+	case $2 in *erofs*) c=/tmp/pjdfstest-erofs.toml ;; *) c=/tmp/pjdfstest.toml ;; esac
+	pjdfstest -c "$c" -p "/mnt/$1" -s /mnt/second "$2" </dev/null >/tmp/rerun.out 2>&1
+	results /tmp/rerun.out | awk -F '\t' -v n="$2" '$1 == n { print $2; exit }'
+}
 results /tmp/tmpfs.out /tmp/tmpfs-erofs.out >/tmp/tmpfs.res
 results /tmp/khofs.out /tmp/khofs-erofs.out >/tmp/khofs.res
 
@@ -113,6 +121,12 @@ while IFS="$(printf '\t')" read -r name want wtext; do
 	elif [ "$got" = "$want" ]; then
 		# Not run or failing on tmpfs too (e.g. sockets without CONFIG_NET).
 		echo "ok $n pjdfstest $name: same as tmpfs ($want) # SKIP $want on tmpfs too: $(echo "$wtext" | cut -c1-200)"
+	elif again_t=$(rerun tmpfs "$name") && again_k=$(rerun khofs "$name") &&
+		[ -n "$again_t" ] && [ "$again_t" = "$again_k" ]; then
+		skip=""
+		[ "$again_t" = ok ] || skip=" # SKIP $again_t on tmpfs too"
+		echo "ok $n pjdfstest $name: same as tmpfs ($again_t) when run again" \
+			"(first: tmpfs '$want', khofs '$got')$skip"
 	else
 		echo "not ok $n pjdfstest $name: tmpfs '$want', khofs '$got': $(echo "$gtext" | cut -c1-300)"
 		[ -z "$wtext" ] || echo "# tmpfs: $(echo "$wtext" | cut -c1-300)"
