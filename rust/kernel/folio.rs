@@ -5,12 +5,7 @@
 //! C headers: [`include/linux/mm.h`](srctree/include/linux/mm.h),
 //! [`include/linux/mm_types.h`](srctree/include/linux/mm_types.h).
 
-use crate::{
-    bindings,
-    page::PAGE_SHIFT,
-    sync::aref::{ARef, AlwaysRefCounted},
-    types::Opaque,
-};
+use crate::{bindings, page::PAGE_SHIFT, sync::aref::AlwaysRefCounted, types::Opaque};
 use core::{mem::ManuallyDrop, ptr::NonNull};
 
 /// Returns the largest folio order the page cache uses for a mapping with large folios:
@@ -83,18 +78,6 @@ impl Folio {
         unsafe { &*ptr.cast() }
     }
 
-    /// Takes ownership of one reference held by the caller on `ptr`.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` must be non-null, point to a valid folio, and the caller must own one reference
-    /// that is transferred to the returned [`ARef`].
-    #[inline]
-    pub unsafe fn from_raw_owned(ptr: *mut bindings::folio) -> ARef<Self> {
-        // SAFETY: Per the safety requirements the pointer is non-null and owns a reference.
-        unsafe { ARef::from_raw(NonNull::new_unchecked(ptr.cast())) }
-    }
-
     /// Returns the raw `struct folio` pointer.
     #[inline]
     pub fn as_ptr(&self) -> *mut bindings::folio {
@@ -144,13 +127,6 @@ impl Folio {
     pub fn is_dirty(&self) -> bool {
         // SAFETY: By the type invariant the folio is valid.
         unsafe { bindings::folio_test_dirty(self.as_ptr()) }
-    }
-
-    /// Returns whether the folio contents are up to date.
-    #[inline]
-    pub fn is_uptodate(&self) -> bool {
-        // SAFETY: By the type invariant the folio is valid.
-        unsafe { bindings::folio_test_uptodate(self.as_ptr()) }
     }
 }
 

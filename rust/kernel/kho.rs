@@ -23,18 +23,6 @@ use crate::{
 };
 use core::ptr::NonNull;
 
-/// Returns whether KHO is enabled for the next kexec.
-pub fn is_enabled() -> bool {
-    // SAFETY: No preconditions.
-    unsafe { bindings::kho_is_enabled() }
-}
-
-/// Returns whether this kernel was booted by a kexec that carried KHO data.
-pub fn is_kho_boot() -> bool {
-    // SAFETY: No preconditions.
-    unsafe { bindings::is_kho_boot() }
-}
-
 /// A folio preserved for the next kernel, kept allocated for as long as it is preserved.
 ///
 /// Dropping it unpreserves the folio and gives up the reference. Because the guard holds a

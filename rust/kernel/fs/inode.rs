@@ -266,12 +266,6 @@ impl Inode {
         unsafe { bindings::i_size_read(self.as_ptr()) }
     }
 
-    /// Returns the number of hard links.
-    pub fn nlink(&self) -> u32 {
-        // SAFETY: By the type invariant the inode is valid.
-        unsafe { bindings::inode_nlink(self.as_ptr()) }
-    }
-
     /// Returns the current attributes.
     ///
     /// Fields are read one by one: the result is consistent only while the inode is not being
