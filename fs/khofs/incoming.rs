@@ -31,25 +31,6 @@ pub(crate) fn retrieve(res: Result<kho::Incoming>) -> Result<Option<kho::Incomin
     }
 }
 
-/// Returns whether the table pieces `chunks` (physical address, length) describe memory
-/// that does not overlap: each piece is one KHO allocation, a power-of-two number of pages
-/// aligned to its size.
-fn chunks_disjoint(chunks: &[(u64, u64)]) -> bool {
-    let span = |&(phys, len): &(u64, u64)| {
-        let size = len.max(1).next_power_of_two().max(PAGE_SIZE as u64);
-        (phys, phys.saturating_add(size))
-    };
-    // At most `MAX_TABLES / PAGE_SIZE` pieces, and in practice a handful: quadratic is fine
-    // and needs no memory.
-    chunks.iter().enumerate().all(|(k, a)| {
-        let (s, e) = span(a);
-        chunks[k + 1..].iter().all(|b| {
-            let (t, f) = span(b);
-            e <= t || f <= s
-        })
-    })
-}
-
 /// Decodes the handover `blob` from the previous kernel; [`Manifest::validate`] checks its
 /// contents.
 ///
@@ -59,15 +40,12 @@ fn chunks_disjoint(chunks: &[(u64, u64)]) -> bool {
 pub(crate) fn decode(blob: &kho::Incoming) -> Result<Manifest> {
     // The tables: each piece is taken back (KHO checks it was preserved) and freed.
     let fetch = |chunks: &[(u64, u64)], out: &mut KVVec<u8>| -> Result {
-        if !chunks_disjoint(chunks) {
-            return Err(EINVAL);
-        }
         for (k, &(phys, len)) in chunks.iter().enumerate() {
             // SAFETY: The pieces are listed by the previous kernel's khofs, which publishes
             // only buffers it preserved with `PreservedBuf` (the blob's ABI version was
-            // checked by `decode`); they do not overlap (checked above), and the blob is
-            // decoded only until this point is reached once (the blob is then dropped), so
-            // none was restored before.
+            // checked by `decode`); `decode` checked that they do not overlap before calling
+            // us, and the blob is decoded only until this point is reached once (the blob is
+            // then dropped), so none was restored before.
             if let Err(e) = unsafe { kho::take_preserved(phys, len as usize, out) } {
                 for &(rest, _) in &chunks[k + 1..] {
                     // SAFETY: As above: the rest of the pieces were not restored yet.

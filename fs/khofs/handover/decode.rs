@@ -14,7 +14,7 @@ use super::{
     model::{DirentRec, FolioRec, InodeRec, Manifest},
     Checked, Refusal,
 };
-use kernel::{fdt::Fdt, fs::inode::Timespec, prelude::*};
+use kernel::{fdt::Fdt, fs::inode::Timespec, prelude::*, sort::sort_unstable};
 
 impl Manifest {
     /// Decodes a handover: `blob` is the FDT, and `fetch` appends the tables to the buffer it
@@ -94,13 +94,18 @@ impl Manifest {
         m.dirents.reserve(n_dirents, GFP_KERNEL)?;
         m.names.reserve(n_names, GFP_KERNEL)?;
         // The pieces, and the blob the caller adds, become this kernel's memory again: no
-        // data folio may be there.
+        // data folio may be there. Each piece is one KHO allocation, a power-of-two number of
+        // pages aligned to its size; pieces that overlap would be taken back twice.
         m.taken.reserve(chunks.len() + 1, GFP_KERNEL)?;
         for &(phys, len) in chunks.iter() {
             let size = len.next_power_of_two().max(PAGE_SIZE);
             let _ = m
                 .taken
                 .push_within_capacity((phys, phys.saturating_add(size)));
+        }
+        sort_unstable(&mut m.taken);
+        if m.taken.windows(2).any(|w| w[1].0 < w[0].1) {
+            return Err(bad("table pieces overlap"));
         }
         fetch(&chunks, &mut tables).map_err(|e| Refusal::Failed {
             why: "cannot restore the tables",

@@ -98,6 +98,23 @@ mod suite {
         buf
     }
 
+    /// Table pieces that overlap are refused before any of them is taken back.
+    #[test]
+    fn refuses_overlapping_pieces() {
+        let m = sample();
+        let total = m.tables_size() as u64;
+        let pieces = [(FAKE_PHYS, total / 2), (FAKE_PHYS, total - total / 2)];
+        let mut buf = KVVec::from_elem(0u8, Manifest::fdt_size_bound(2), GFP_KERNEL).unwrap();
+        let n = m.encode_fdt(&mut buf, &pieces).unwrap();
+        let mut fetched = false;
+        let res = Manifest::decode(&buf[..n], |_: &[(u64, u64)], _: &mut KVVec<u8>| {
+            fetched = true;
+            Ok(())
+        });
+        assert_eq!(res.map(|_| ()).map_err(Error::from), Err(EINVAL));
+        assert!(!fetched);
+    }
+
     fn dup(blob: &[u8]) -> KVVec<u8> {
         let mut b = KVVec::new();
         b.extend_from_slice(blob, GFP_KERNEL).unwrap();
