@@ -7,6 +7,7 @@
 //! mount of `db` takes over what the previous kernel handed over for `db`.
 
 use crate::{
+    aops::Pinned,
     incoming,
     instance::{is_valid_instance_name, Instance, NAME_MAX},
     limits::{self, Limits, MountOptions, DEFAULT_ROOT_MODE},
@@ -15,6 +16,7 @@ use crate::{
 use kernel::{
     fs::{
         inode::{Attrs, S_IFDIR},
+        memfs,
         param::{FcLog, Param, Params},
         sb::{FileSystem, NewSuperBlock, SuperBlock, SuperOperations, SuperPin},
     },
@@ -43,10 +45,15 @@ impl FileSystem for KhoFs {
     type Accounting = Limits;
     type SuperOps = KhofsSuper;
     type Options = MountOptions;
+    type DirOps = memfs::DirOps<Self>;
+    type FileInodeOps = memfs::FileInodeOps<Self>;
+    type FileOps = memfs::FileOps<Self>;
+    // Folios never move: their addresses are handed to the next kernel.
+    type Aops = Pinned<Self>;
     const NAME: &'static CStr = c"khofs";
     const MAGIC: u32 = KHOFS_MAGIC;
     const PARAMS: Params = limits::PARAMS;
-    // The addresses of the folios are handed to the next kernel.
+    // The addresses of the folios are handed to the next kernel: not from movable memory.
     const PINNED: bool = true;
 
     fn instance(source: Option<&CStr>) -> Result<Arc<Instance>> {

@@ -122,6 +122,15 @@ impl Folio {
         (pos as u64) >> PAGE_SHIFT
     }
 
+    /// Returns the byte offset of the folio in its file (`folio_pos`).
+    ///
+    /// Only meaningful while the folio is in a page cache.
+    #[inline]
+    pub fn pos(&self) -> i64 {
+        // SAFETY: By the type invariant the folio is valid.
+        unsafe { bindings::folio_pos(self.as_ptr()) }
+    }
+
     /// Returns whether the folio is dirty (holds data written since it was created).
     #[inline]
     pub fn is_dirty(&self) -> bool {

@@ -11,6 +11,7 @@ use kernel::{
     fs::{
         accounting::Unlimited,
         inode::{Attrs, S_IFDIR},
+        memfs,
         sb::{DefaultSuperOps, FileSystem, NewSuperBlock, Registration},
     },
     prelude::*,
@@ -38,6 +39,10 @@ impl FileSystem for MemFs {
     type Accounting = Unlimited;
     type SuperOps = DefaultSuperOps<Self>;
     type Options = ();
+    type DirOps = memfs::DirOps<Self>;
+    type FileInodeOps = memfs::FileInodeOps<Self>;
+    type FileOps = memfs::FileOps<Self>;
+    type Aops = memfs::Aops<Self>;
     const NAME: &'static CStr = c"rust_memfs";
     const MAGIC: u32 = 0x72757374;
     // One superblock per mount: nothing is shared between mounts.

@@ -27,12 +27,16 @@ use crate::{
     folio::UniqueFolio,
     fs::{
         accounting::{Accounting, Statfs},
+        aops::AddressSpaceOperations,
         dentry::{is_valid_name, Dentry},
+        fops::FileOperations,
         inode::{new_decode_dev, types, Attrs, Inode, InodeRef, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG},
+        iops::InodeOperations,
         memfs::Ops,
         param::{FcLog, Param, Params},
     },
     prelude::*,
+    sync::atomic::{Atomic, Relaxed},
     types::{ForeignOwnable, NotThreadSafe, Opaque},
 };
 use core::{marker::PhantomData, ptr::NonNull};
@@ -40,8 +44,9 @@ use core::{marker::PhantomData, ptr::NonNull};
 /// An in-memory file system type.
 ///
 /// Superblocks of the type are set up by [`FileSystem::fill_super`] and operated on through
-/// the per-table traits ([`SuperOperations`], and [`super::memfs`] for inodes, files and
-/// address spaces).
+/// the per-table traits it names: [`SuperOperations`], [`InodeOperations`] (directories, and
+/// other inodes), [`FileOperations`] and [`AddressSpaceOperations`]. [`super::memfs`] has
+/// ready-made implementations of the last three.
 ///
 /// # Examples
 ///
@@ -52,6 +57,7 @@ use core::{marker::PhantomData, ptr::NonNull};
 ///     fs::{
 ///         accounting::Unlimited,
 ///         inode::{Attrs, S_IFDIR},
+///         memfs,
 ///         sb::{DefaultSuperOps, FileSystem, NewSuperBlock},
 ///     },
 ///     prelude::*,
@@ -67,6 +73,10 @@ use core::{marker::PhantomData, ptr::NonNull};
 ///     type Accounting = Unlimited;
 ///     type SuperOps = DefaultSuperOps<Self>;
 ///     type Options = ();
+///     type DirOps = memfs::DirOps<Self>;
+///     type FileInodeOps = memfs::FileInodeOps<Self>;
+///     type FileOps = memfs::FileOps<Self>;
+///     type Aops = memfs::Aops<Self>;
 ///     const NAME: &'static CStr = c"examplefs";
 ///     const MAGIC: u32 = 0x1234_5678;
 ///     const KEYED: bool = false;
@@ -119,9 +129,24 @@ pub trait FileSystem: Sized + Send + Sync + 'static {
     /// superblock with its own instance (`get_tree_nodev`).
     const KEYED: bool = true;
 
-    /// Whether file data must stay at its physical address for its whole life: folios then
-    /// refuse migration. For file systems that hand the addresses to someone else.
+    /// Whether file data is allocated from memory that is not movable (`GFP_HIGHUSER`, as
+    /// ramfs's) rather than from movable memory (as tmpfs's). For file systems whose data must
+    /// stay at its physical address; their [`FileSystem::Aops`] then refuse migration.
     const PINNED: bool = false;
+
+    /// The inode operations of directories (e.g. [`super::memfs::DirOps`]).
+    type DirOps: InodeOperations;
+
+    /// The inode operations of regular and special files (e.g.
+    /// [`super::memfs::FileInodeOps`]).
+    type FileInodeOps: InodeOperations;
+
+    /// The file operations of regular files (e.g. [`super::memfs::FileOps`]).
+    type FileOps: FileOperations;
+
+    /// The address-space operations of regular files and symbolic links (e.g.
+    /// [`super::memfs::Aops`]).
+    type Aops: AddressSpaceOperations;
 
     /// Returns the accounting of instance `data`.
     fn accounting<'a>(
@@ -292,6 +317,9 @@ impl<T: FileSystem> SuperOperations for DefaultSuperOps<T> {
 /// ```
 pub struct SuperPin {
     mnt: core::ptr::NonNull<bindings::vfsmount>,
+    /// Whether [`SuperPin::freeze`] froze the superblock and [`SuperPin::thaw`] did not thaw
+    /// it yet.
+    frozen: Atomic<bool>,
 }
 
 // SAFETY: Mount references may be dropped from any thread.
@@ -308,8 +336,8 @@ impl SuperPin {
     /// Freezes the pinned file system on behalf of the kernel: waits for writers to finish
     /// and blocks new ones, then calls [`SuperOperations::freeze_fs`] (unless frozen already,
     /// e.g. by `fsfreeze -f`: the pin then only joins that freeze). The freeze is this pin's:
-    /// only [`SuperPin::thaw`] undoes it, and a pin dropped while frozen leaves the superblock
-    /// frozen. `EBUSY` if this pin (or another exclusive holder) froze it already.
+    /// only [`SuperPin::thaw`] undoes it, or dropping the pin. `EBUSY` if this pin (or another
+    /// exclusive holder) froze it already.
     pub fn freeze(&self) -> Result {
         // SAFETY: By the type invariant we hold an active reference to the superblock, as
         // `freeze_super` requires.
@@ -321,7 +349,9 @@ impl SuperPin {
                 bindings::freeze_holder_FREEZE_HOLDER_KERNEL | bindings::freeze_holder_FREEZE_EXCL,
                 self.mnt.as_ptr().cast_const().cast(),
             )
-        })
+        })?;
+        self.frozen.store(true, Relaxed);
+        Ok(())
     }
 
     /// Returns whether the pinned superblock is read-only (`SB_RDONLY`). Freezing a read-only
@@ -339,21 +369,29 @@ impl SuperPin {
         unsafe { Dentry::from_raw((*self.mnt.as_ptr()).mnt_root) }
     }
 
-    /// Undoes [`SuperPin::freeze`].
+    /// Undoes [`SuperPin::freeze`]. `EINVAL` if this pin did not freeze the superblock.
     pub fn thaw(&self) -> Result {
-        // SAFETY: As in `freeze`.
+        // SAFETY: As in `freeze`. `thaw_super` thaws only a freeze of this owner.
         to_result(unsafe {
             bindings::thaw_super(
                 self.sb(),
                 bindings::freeze_holder_FREEZE_HOLDER_KERNEL | bindings::freeze_holder_FREEZE_EXCL,
                 self.mnt.as_ptr().cast_const().cast(),
             )
-        })
+        })?;
+        self.frozen.store(false, Relaxed);
+        Ok(())
     }
 }
 
 impl Drop for SuperPin {
     fn drop(&mut self) {
+        // Nobody else can thaw a freeze of this pin: undo it before the owner goes away. Only
+        // a pin that froze takes `s_umount` here, so dropping a fresh pin in
+        // `FileSystem::mounted` (which holds it) is fine.
+        if self.frozen.load(Relaxed) {
+            let _ = self.thaw();
+        }
         // SAFETY: By the type invariant we own this mount reference.
         unsafe { bindings::mntput(self.mnt.as_ptr()) };
     }
@@ -937,7 +975,10 @@ impl<T: FileSystem> Tables<T> {
         unsafe {
             let pin = crate::error::from_err_ptr(bindings::vfs_create_mount(fc))
                 .and_then(|m| core::ptr::NonNull::new(m).ok_or(ENOMEM))
-                .map(|mnt| SuperPin { mnt });
+                .map(|mnt| SuperPin {
+                    mnt,
+                    frozen: Atomic::new(false),
+                });
             let data = T::Data::borrow((*(*(*fc).root).d_sb).s_fs_info);
             T::mounted(data, pin);
         }
