@@ -4,8 +4,16 @@
 //!
 //! C header: [`include/linux/dcache.h`](srctree/include/linux/dcache.h).
 
-use crate::{bindings, fs::inode::InodeRef, prelude::*, types::Opaque};
-use core::{marker::PhantomData, mem::MaybeUninit, ptr::NonNull};
+use crate::{
+    bindings,
+    fs::{
+        inode::InodeRef,
+        sbref::{SbRef, SbRefCounted},
+    },
+    prelude::*,
+    types::Opaque,
+};
+use core::{mem::MaybeUninit, ptr::NonNull};
 
 /// Maximum length of a file name (`NAME_MAX`).
 pub const NAME_MAX: usize = 255;
@@ -40,15 +48,7 @@ unsafe impl Send for Dentry {}
 unsafe impl Sync for Dentry {}
 
 /// An owned reference to a [`Dentry`] that cannot outlive `'a`: the borrow of the dentry or
-/// superblock it was obtained from, which keeps the superblock alive.
-///
-/// Unlike an `ARef`, it cannot be kept past the superblock's teardown (where `dput` would use
-/// freed memory).
-///
-/// # Invariants
-///
-/// `ptr` points to a valid dentry on which this object owns one reference; its superblock
-/// lives at least for `'a`.
+/// superblock it was obtained from, which keeps the superblock alive (see [`SbRef`]).
 ///
 /// # Examples
 ///
@@ -64,66 +64,34 @@ unsafe impl Sync for Dentry {}
 ///     Ok(n)
 /// }
 /// ```
-pub struct DentryRef<'a> {
-    ptr: NonNull<bindings::dentry>,
-    _p: PhantomData<&'a Dentry>,
-}
+pub type DentryRef<'a> = SbRef<'a, Dentry>;
 
-// SAFETY: Dentry references may be used and dropped on any thread.
-unsafe impl Send for DentryRef<'_> {}
-// SAFETY: `&DentryRef` only gives out `&Dentry`, which is `Sync`.
-unsafe impl Sync for DentryRef<'_> {}
+// SAFETY: `dget` and `dput` take and release a reference; a referenced dentry is valid.
+unsafe impl SbRefCounted for Dentry {
+    type Raw = bindings::dentry;
 
-impl<'a> DentryRef<'a> {
-    /// Takes ownership of one reference on `ptr`.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` must point to a valid dentry on which the caller owns a reference that it
-    /// transfers, and whose superblock lives at least for `'a`.
-    pub unsafe fn from_raw(ptr: NonNull<bindings::dentry>) -> Self {
-        // INVARIANT: Per the safety requirements.
-        Self {
-            ptr,
-            _p: PhantomData,
-        }
+    unsafe fn inc_ref(ptr: NonNull<bindings::dentry>) {
+        // SAFETY: Per the safety requirements the caller holds a reference.
+        unsafe { bindings::dget(ptr.as_ptr()) };
+    }
+
+    unsafe fn dec_ref(ptr: NonNull<bindings::dentry>) {
+        // SAFETY: Per the safety requirements we give up a reference of a live superblock.
+        unsafe { bindings::dput(ptr.as_ptr()) };
+    }
+
+    unsafe fn from_raw<'a>(ptr: NonNull<bindings::dentry>) -> &'a Dentry {
+        // SAFETY: Per the safety requirements.
+        unsafe { Dentry::from_raw(ptr.as_ptr()) }
     }
 }
 
-impl<'a> DentryRef<'a> {
+impl<'a> SbRef<'a, Dentry> {
     /// Like [`Dentry::children`], with references that live as long as this one's (the
     /// superblock is the same).
     pub fn children(&self) -> Result<KVVec<DentryRef<'a>>> {
         // SAFETY: Children of our dentry are of the same superblock, which lives for `'a`.
         unsafe { self.children_for() }
-    }
-}
-
-impl Clone for DentryRef<'_> {
-    fn clone(&self) -> Self {
-        // SAFETY: By the type invariant we hold a reference, so the count is non-zero.
-        unsafe { bindings::dget(self.ptr.as_ptr()) };
-        // INVARIANT: We took a new reference; same superblock.
-        Self {
-            ptr: self.ptr,
-            _p: PhantomData,
-        }
-    }
-}
-
-impl core::ops::Deref for DentryRef<'_> {
-    type Target = Dentry;
-
-    fn deref(&self) -> &Dentry {
-        // SAFETY: By the type invariant the dentry is valid while we hold our reference.
-        unsafe { Dentry::from_raw(self.ptr.as_ptr()) }
-    }
-}
-
-impl Drop for DentryRef<'_> {
-    fn drop(&mut self) {
-        // SAFETY: By the type invariant we own a reference, and the superblock is alive.
-        unsafe { bindings::dput(self.ptr.as_ptr()) };
     }
 }
 

@@ -5,8 +5,14 @@
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h),
 //! [`include/linux/pagemap.h`](srctree/include/linux/pagemap.h).
 
-use crate::{bindings, folio::Folio, prelude::*, types::Opaque};
-use core::{marker::PhantomData, mem::MaybeUninit, ops::ControlFlow, ptr::NonNull};
+use crate::{
+    bindings,
+    folio::Folio,
+    fs::sbref::{SbRef, SbRefCounted},
+    prelude::*,
+    types::Opaque,
+};
+use core::{mem::MaybeUninit, ops::ControlFlow, ptr::NonNull};
 
 /// The file type bits of a mode (`S_IFMT`).
 pub const S_IFMT: u32 = bindings::S_IFMT;
@@ -61,15 +67,7 @@ unsafe impl Send for Inode {}
 unsafe impl Sync for Inode {}
 
 /// An owned reference to an [`Inode`] that cannot outlive `'a`: the borrow of the superblock
-/// (or of a dentry of it) that it was obtained from.
-///
-/// Unlike an `ARef`, it cannot be kept past the superblock's teardown (where `iput` would use
-/// freed memory).
-///
-/// # Invariants
-///
-/// `ptr` points to a valid inode on which this object owns one reference (`i_count`); its
-/// superblock lives at least for `'a`.
+/// (or of a dentry of it) that it was obtained from (see [`SbRef`]).
 ///
 /// # Examples
 ///
@@ -80,62 +78,26 @@ unsafe impl Sync for Inode {}
 ///     inode.mode() & S_IFMT == S_IFREG
 /// }
 /// ```
-pub struct InodeRef<'a> {
-    ptr: NonNull<bindings::inode>,
-    _p: PhantomData<&'a Inode>,
-}
+pub type InodeRef<'a> = SbRef<'a, Inode>;
 
-// SAFETY: Inode references may be used and dropped on any thread.
-unsafe impl Send for InodeRef<'_> {}
-// SAFETY: `&InodeRef` only gives out `&Inode`, which is `Sync`.
-unsafe impl Sync for InodeRef<'_> {}
+// SAFETY: `ihold` and `iput` take and release a reference (`i_count`); a referenced inode is
+// valid.
+unsafe impl SbRefCounted for Inode {
+    type Raw = bindings::inode;
 
-impl InodeRef<'_> {
-    /// Takes ownership of one reference on `ptr`.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` must point to a valid inode on which the caller owns a reference that it
-    /// transfers, and whose superblock lives at least for `'a`.
-    pub unsafe fn from_raw(ptr: NonNull<bindings::inode>) -> Self {
-        // INVARIANT: Per the safety requirements.
-        Self {
-            ptr,
-            _p: PhantomData,
-        }
+    unsafe fn inc_ref(ptr: NonNull<bindings::inode>) {
+        // SAFETY: Per the safety requirements the caller holds a reference, as `ihold` needs.
+        unsafe { bindings::ihold(ptr.as_ptr()) };
     }
 
-    /// Gives up the reference and returns the inode.
-    pub fn into_raw(self) -> NonNull<bindings::inode> {
-        core::mem::ManuallyDrop::new(self).ptr
+    unsafe fn dec_ref(ptr: NonNull<bindings::inode>) {
+        // SAFETY: Per the safety requirements we give up a reference of a live superblock.
+        unsafe { bindings::iput(ptr.as_ptr()) };
     }
-}
 
-impl Clone for InodeRef<'_> {
-    fn clone(&self) -> Self {
-        // SAFETY: By the type invariant we hold a reference, as `ihold` requires.
-        unsafe { bindings::ihold(self.ptr.as_ptr()) };
-        // INVARIANT: We took a new reference; same superblock.
-        Self {
-            ptr: self.ptr,
-            _p: PhantomData,
-        }
-    }
-}
-
-impl core::ops::Deref for InodeRef<'_> {
-    type Target = Inode;
-
-    fn deref(&self) -> &Inode {
-        // SAFETY: By the type invariant the inode is valid while we hold our reference.
-        unsafe { Inode::from_raw(self.ptr.as_ptr()) }
-    }
-}
-
-impl Drop for InodeRef<'_> {
-    fn drop(&mut self) {
-        // SAFETY: By the type invariant we own a reference, and the superblock is alive.
-        unsafe { bindings::iput(self.ptr.as_ptr()) };
+    unsafe fn from_raw<'a>(ptr: NonNull<bindings::inode>) -> &'a Inode {
+        // SAFETY: Per the safety requirements.
+        unsafe { Inode::from_raw(ptr.as_ptr()) }
     }
 }
 

@@ -781,9 +781,9 @@ impl<T: FileSystem> AddressSpaceOperations for Aops<T> {
         let pages = (folio.size() >> crate::page::PAGE_SHIFT) as u64;
         // SAFETY: The inode is valid; page faults happen on superblocks that finished
         // `fill_super`.
-        if let Some(Err(e)) =
-            unsafe { Ops::<T>::with_accounting((*inode).i_sb, |l| l.reserve_blocks(pages)) }
-        {
+        let reserved =
+            unsafe { Ops::<T>::with_accounting((*inode).i_sb, |l| l.reserve_blocks(pages)) };
+        if let Some(Err(e)) = reserved {
             folio.remove_from_mapping();
             return Err(e);
         }
