@@ -12,7 +12,7 @@ use core::marker::PhantomData;
 use kernel::{
     folio::Folio,
     fs::{
-        aops::{AddressSpaceOperations, LockedFolio, Mapping, Migration, Readahead},
+        aops::{AddressSpaceOperations, DirtyFolio, LockedFolio, Mapping, Migrate, Readahead},
         memfs,
         sb::FileSystem,
     },
@@ -24,7 +24,9 @@ pub(crate) struct Pinned<T>(PhantomData<T>);
 
 #[vtable]
 impl<T: FileSystem> AddressSpaceOperations for Pinned<T> {
-    fn read_folio(folio: LockedFolio<'_>) -> Result {
+    type FileSystem = T;
+
+    fn read_folio(folio: LockedFolio<'_, T>) -> Result {
         memfs::Aops::<T>::read_folio(folio)
     }
 
@@ -32,27 +34,27 @@ impl<T: FileSystem> AddressSpaceOperations for Pinned<T> {
         memfs::Aops::<T>::readahead(rac)
     }
 
-    fn write_begin<'a>(mapping: &'a Mapping, pos: i64, len: u32) -> Result<LockedFolio<'a>> {
+    fn write_begin<'a>(mapping: &'a Mapping<T>, pos: i64, len: u32) -> Result<LockedFolio<'a, T>> {
         memfs::Aops::<T>::write_begin(mapping, pos, len)
     }
 
     fn write_end(
-        mapping: &Mapping,
+        mapping: &Mapping<T>,
         pos: i64,
         len: u32,
         copied: u32,
-        folio: LockedFolio<'_>,
+        folio: LockedFolio<'_, T>,
     ) -> u32 {
         memfs::Aops::<T>::write_end(mapping, pos, len, copied, folio)
     }
 
-    fn dirty_folio(mapping: &Mapping, folio: &Folio) -> bool {
-        memfs::Aops::<T>::dirty_folio(mapping, folio)
+    fn dirty_folio(op: DirtyFolio<'_, T>) -> bool {
+        memfs::Aops::<T>::dirty_folio(op)
     }
 
     /// Folios stay at their physical address for their whole life, so a preserved address can
     /// never go stale.
-    fn migrate_folio(_m: Migration<'_>) -> Result {
-        Err(EBUSY)
+    fn migrate_folio(_mapping: &Mapping<T>, _src: &Folio) -> Migrate {
+        Migrate::Refuse(EBUSY)
     }
 }

@@ -124,7 +124,14 @@ impl FileSystem for KhoFs {
         // The instance goes away with its superblock (it was not pinned, or its setup
         // failed): forget it, withdrawing anything prepared for it.
         let mut state = STATE.lock();
-        state.instances.retain(|n| !Arc::ptr_eq(&n.inst, &data));
+        let gone = state
+            .instances
+            .iter()
+            .position(|n| Arc::ptr_eq(&n.inst, &data))
+            .map(|i| state.instances.remove(i));
+        drop(state);
+        // Dropped without the lock: what it holds (a pin, a prepared handover) may take it.
+        drop(gone);
     }
 
     fn new_ino(data: ArcBorrow<'_, Instance>) -> u64 {

@@ -155,6 +155,17 @@ __rust_helper struct dentry *rust_helper_file_path_dentry(const struct file *fil
 	return file->f_path.dentry;
 }
 
+/* Whether the dentry is pinned by d_make_persistent() (libfs's simple_* names). */
+__rust_helper bool rust_helper_d_is_persistent(const struct dentry *dentry)
+{
+	return READ_ONCE(dentry->d_flags) & DCACHE_PERSISTENT;
+}
+
+__rust_helper bool rust_helper_file_is_opened(const struct file *file)
+{
+	return file->f_mode & FMODE_OPENED;
+}
+
 __rust_helper void rust_helper_inode_set_fop(struct inode *inode,
 					     const struct file_operations *fop)
 {

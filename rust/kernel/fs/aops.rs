@@ -6,36 +6,38 @@
 //! A file system implements [`AddressSpaceOperations`] for a type of its own and names it as
 //! its [`super::sb::FileSystem::Aops`]; [`AopsVtable`] turns the implementation into the C
 //! table. The callbacks get typed arguments that carry the C contract: a [`LockedFolio`] is a
-//! folio whose lock and one reference the callback owns (dropping it unlocks and releases it),
-//! a [`Migration`] is a migration in progress, with both folios locked.
+//! folio whose lock and one reference the callback owns (dropping it unlocks and releases it);
+//! `migrate_folio` answers with a [`Migrate`] decision that the table carries out, so that a
+//! folio is reported as moved only if it was.
 //!
 //! C header: [`include/linux/fs.h`](srctree/include/linux/fs.h).
 
 use crate::{
     bindings,
-    error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
+    error::{from_result, VTABLE_DEFAULT_ERROR},
     folio::Folio,
-    fs::inode::Inode,
+    fs::{inode::Inode, sb::FileSystem},
     prelude::*,
     types::Opaque,
 };
 use core::{marker::PhantomData, ptr::NonNull};
 
-/// A page cache (`struct address_space`).
+/// The page cache (`struct address_space`) of an inode of a superblock of file system `T`.
 ///
 /// # Invariants
 ///
-/// A reference to a [`Mapping`] points to a valid mapping whose host inode lives at least as
-/// long as the borrow.
+/// A reference to a [`Mapping`] points to a valid mapping whose host inode, of a `T`
+/// superblock, lives at least as long as the borrow.
 #[repr(transparent)]
-pub struct Mapping(Opaque<bindings::address_space>);
+pub struct Mapping<T: FileSystem>(Opaque<bindings::address_space>, PhantomData<fn() -> T>);
 
-impl Mapping {
+impl<T: FileSystem> Mapping<T> {
     /// Creates a reference from a raw pointer.
     ///
     /// # Safety
     ///
-    /// `ptr` must point to a valid mapping whose host lives for `'a`.
+    /// `ptr` must point to a valid mapping whose host, an inode of a `T` superblock, lives for
+    /// `'a`.
     pub unsafe fn from_raw<'a>(ptr: *mut bindings::address_space) -> &'a Self {
         // SAFETY: `Mapping` is transparent over `struct address_space`; validity per the
         // safety requirements.
@@ -54,8 +56,8 @@ impl Mapping {
     }
 }
 
-/// A folio of a page cache whose lock and one reference are owned by this object: dropping it
-/// unlocks the folio and releases the reference.
+/// A folio of the page cache of an inode of file system `T` whose lock and one reference are
+/// owned by this object: dropping it unlocks the folio and releases the reference.
 ///
 /// Only the page cache hands these out (to [`AddressSpaceOperations::read_folio`] and
 /// [`AddressSpaceOperations::write_end`]), or [`LockedFolio::from_raw`] for a folio its caller
@@ -64,34 +66,34 @@ impl Mapping {
 /// # Invariants
 ///
 /// `folio` points to a folio on which this object owns one reference and whose lock
-/// (`PG_locked`) it holds; the folio is in (or was just removed from) a page cache whose host
-/// lives at least for `'a`.
+/// (`PG_locked`) it holds; the folio is in (or was just removed from) the page cache of an
+/// inode of a `T` superblock that lives at least for `'a`.
 ///
 /// # Examples
 ///
 /// ```
-/// use kernel::fs::aops::LockedFolio;
+/// use kernel::fs::{aops::LockedFolio, sb::FileSystem};
 ///
 /// /// Fills `folio` with zeros unless it holds data; dropping it unlocks it.
-/// fn zero_fill(folio: LockedFolio<'_>) {
+/// fn zero_fill<T: FileSystem>(folio: LockedFolio<'_, T>) {
 ///     if !folio.is_uptodate() {
-///         folio.zero_range(0, folio.size());
-///         folio.mark_uptodate();
+///         folio.zero_fill();
 ///     }
 /// }
 /// ```
-pub struct LockedFolio<'a> {
+pub struct LockedFolio<'a, T: FileSystem> {
     folio: NonNull<bindings::folio>,
-    _mapping: PhantomData<&'a Mapping>,
+    _mapping: PhantomData<&'a Mapping<T>>,
 }
 
-impl LockedFolio<'_> {
+impl<T: FileSystem> LockedFolio<'_, T> {
     /// Takes over a locked folio and one reference to it.
     ///
     /// # Safety
     ///
     /// `folio` must be locked by the caller, who passes that lock and one reference to the
-    /// new object; its page cache's host must live for the lifetime of the result.
+    /// new object; it must be in the page cache of an inode of a `T` superblock that lives
+    /// for the lifetime of the result.
     pub unsafe fn from_raw(folio: NonNull<bindings::folio>) -> Self {
         // INVARIANT: Per the safety requirements.
         Self {
@@ -111,10 +113,23 @@ impl LockedFolio<'_> {
         unsafe { bindings::folio_test_uptodate(self.folio.as_ptr()) }
     }
 
-    /// Marks the folio as holding valid data; allowed because we hold its lock.
-    pub fn mark_uptodate(&self) {
+    /// Marks the folio as holding valid data (allowed because we hold its lock).
+    ///
+    /// # Safety
+    ///
+    /// Every byte of the folio must have been written (with file data or zeros): readers and
+    /// mappings then see it, and page-cache memory is not zeroed when allocated.
+    pub unsafe fn mark_uptodate(&self) {
         // SAFETY: By the type invariant the folio is valid and locked.
         unsafe { bindings::folio_mark_uptodate(self.folio.as_ptr()) }
+    }
+
+    /// Fills the whole folio with zeros and marks it as holding valid data.
+    pub fn zero_fill(&self) {
+        self.zero_range(0, self.size());
+        self.flush_dcache();
+        // SAFETY: Every byte was just zeroed.
+        unsafe { self.mark_uptodate() };
     }
 
     /// Marks the folio dirty (`folio_mark_dirty`), through its mapping's `dirty_folio`.
@@ -157,7 +172,7 @@ impl LockedFolio<'_> {
     }
 }
 
-impl core::ops::Deref for LockedFolio<'_> {
+impl<T: FileSystem> core::ops::Deref for LockedFolio<'_, T> {
     type Target = Folio;
 
     fn deref(&self) -> &Folio {
@@ -167,7 +182,7 @@ impl core::ops::Deref for LockedFolio<'_> {
     }
 }
 
-impl Drop for LockedFolio<'_> {
+impl<T: FileSystem> Drop for LockedFolio<'_, T> {
     fn drop(&mut self) {
         // SAFETY: By the type invariant we hold the lock and one reference, given up here.
         unsafe {
@@ -177,35 +192,41 @@ impl Drop for LockedFolio<'_> {
     }
 }
 
-/// A migration of a folio of a page cache in progress, as `migrate_folio` gets it: `src` and
-/// `dst` are locked, `dst` is a new folio of the same size.
-///
-/// # Invariants
-///
-/// The pointers are the valid arguments of one `migrate_folio` call, for `'a`.
-pub struct Migration<'a> {
-    mapping: *mut bindings::address_space,
-    dst: *mut bindings::folio,
-    src: *mut bindings::folio,
-    mode: bindings::migrate_mode,
-    _p: PhantomData<&'a Mapping>,
-}
-
-impl Migration<'_> {
-    /// Moves the folio as `filemap_migrate_folio` does: for page caches whose folios are
-    /// plain memory (no private data to move besides the folio itself).
-    #[cfg(CONFIG_MIGRATION)]
-    pub fn filemap_migrate(self) -> Result {
-        // SAFETY: By the type invariant these are the arguments of a `migrate_folio` call.
-        to_result(unsafe {
-            bindings::filemap_migrate_folio(self.mapping, self.dst, self.src, self.mode)
-        })
-    }
+/// What `migrate_folio` does with a folio that the kernel wants to move (compaction, memory
+/// offlining, NUMA balancing).
+pub enum Migrate {
+    /// Move it as `filemap_migrate_folio` does: for page caches whose folios are plain memory
+    /// (no private data to move besides the folio itself).
+    Filemap,
+    /// Keep it where it is; the migration fails with this error (e.g. `EBUSY`).
+    Refuse(Error),
 }
 
 /// A read-ahead request (`struct readahead_control`).
 #[repr(transparent)]
 pub struct Readahead(Opaque<bindings::readahead_control>);
+
+/// A `dirty_folio` call: a folio of the page cache of an inode of file system `T` is being
+/// dirtied.
+///
+/// # Invariants
+///
+/// The pointers are the valid arguments of one `dirty_folio` call, for `'a`.
+pub struct DirtyFolio<'a, T: FileSystem> {
+    mapping: *mut bindings::address_space,
+    folio: *mut bindings::folio,
+    _p: PhantomData<&'a Mapping<T>>,
+}
+
+impl<T: FileSystem> DirtyFolio<'_, T> {
+    /// Sets the dirty flag without tagging the folio in the page cache
+    /// (`noop_dirty_folio`), for page caches that are never written back; returns whether
+    /// it was clean.
+    pub fn noop_dirty_folio(self) -> bool {
+        // SAFETY: By the type invariant these are the arguments of a `dirty_folio` call.
+        unsafe { bindings::noop_dirty_folio(self.mapping, self.folio) }
+    }
+}
 
 /// The address-space operations of a file system (`struct address_space_operations`).
 ///
@@ -214,23 +235,33 @@ pub struct Readahead(Opaque<bindings::readahead_control>);
 /// # Examples
 ///
 /// ```
-/// use kernel::{fs::aops::{AddressSpaceOperations, Mapping, Migration}, prelude::*};
+/// use core::marker::PhantomData;
+/// use kernel::{
+///     folio::Folio,
+///     fs::{aops::{AddressSpaceOperations, Mapping, Migrate}, sb::FileSystem},
+///     prelude::*,
+/// };
 ///
-/// /// Folios that never move: their physical address is handed to a device.
-/// struct Pinned;
+/// /// Folios of file system `T` that never move: their physical address is given away.
+/// struct Pinned<T>(PhantomData<T>);
 ///
 /// #[vtable]
-/// impl AddressSpaceOperations for Pinned {
-///     fn migrate_folio(_m: Migration<'_>) -> Result {
-///         Err(EBUSY)
+/// impl<T: FileSystem> AddressSpaceOperations for Pinned<T> {
+///     type FileSystem = T;
+///
+///     fn migrate_folio(_mapping: &Mapping<T>, _src: &Folio) -> Migrate {
+///         Migrate::Refuse(EBUSY)
 ///     }
 /// }
 /// ```
 #[vtable]
 pub trait AddressSpaceOperations: Sized + 'static {
+    /// The file system whose page caches these operations serve.
+    type FileSystem: FileSystem;
+
     /// `read_folio`: fills `folio` (locked, not up to date), e.g. on a page fault. The folio
     /// is unlocked when `folio` is dropped; mark it up to date first on success.
-    fn read_folio(_folio: LockedFolio<'_>) -> Result {
+    fn read_folio(_folio: LockedFolio<'_, Self::FileSystem>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -242,41 +273,42 @@ pub trait AddressSpaceOperations: Sized + 'static {
 
     /// `write_begin`: returns the folio that a write of `len` bytes at `pos` goes to, locked.
     /// The caller holds the host's `i_rwsem`.
-    fn write_begin<'a>(_mapping: &'a Mapping, _pos: i64, _len: u32) -> Result<LockedFolio<'a>> {
+    fn write_begin<'a>(
+        _mapping: &'a Mapping<Self::FileSystem>,
+        _pos: i64,
+        _len: u32,
+    ) -> Result<LockedFolio<'a, Self::FileSystem>> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `write_end`: `copied` of the `len` bytes at `pos` were copied into `folio` (from
-    /// `write_begin`); returns how many of them count as written.
+    /// `write_begin`); returns how many of them count as written (at most `copied`).
     fn write_end(
-        _mapping: &Mapping,
+        _mapping: &Mapping<Self::FileSystem>,
         _pos: i64,
         _len: u32,
         _copied: u32,
-        _folio: LockedFolio<'_>,
+        _folio: LockedFolio<'_, Self::FileSystem>,
     ) -> u32 {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// `dirty_folio`: marks `folio` dirty; returns whether it was clean.
-    fn dirty_folio(_mapping: &Mapping, _folio: &Folio) -> bool {
+    /// `dirty_folio`: marks a folio dirty; returns whether it was clean.
+    fn dirty_folio(_op: DirtyFolio<'_, Self::FileSystem>) -> bool {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// `migrate_folio`: moves a folio to another physical place, or refuses with an error.
-    fn migrate_folio(_m: Migration<'_>) -> Result {
+    /// `migrate_folio`: says whether `src` (locked) may move to another physical place.
+    fn migrate_folio(_mapping: &Mapping<Self::FileSystem>, _src: &Folio) -> Migrate {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
-}
-
-/// Marks `folio` dirty without tagging it in the page cache (`noop_dirty_folio`), for page
-/// caches that are never written back.
-pub fn noop_dirty_folio(mapping: &Mapping, folio: &Folio) -> bool {
-    // SAFETY: Both are valid; `noop_dirty_folio` only sets the folio's dirty flag.
-    unsafe { bindings::noop_dirty_folio(mapping.as_ptr(), folio.as_ptr()) }
 }
 
 /// The C table of address-space operations `T`.
+///
+/// The table may only be installed on mappings of inodes of `T::FileSystem` superblocks: its
+/// callbacks hand out objects that say so. [`super::memfs`] installs the table a
+/// [`FileSystem`] names on its inodes.
 pub struct AopsVtable<T>(PhantomData<T>);
 
 impl<T: AddressSpaceOperations> AopsVtable<T> {
@@ -322,8 +354,9 @@ impl<T: AddressSpaceOperations> AopsVtable<T> {
         _file: *mut bindings::file,
         folio: *mut bindings::folio,
     ) -> c_int {
-        // SAFETY: The page cache passes a valid, locked folio with a reference of its own; we
-        // take another one for the `LockedFolio`, which gives up the lock as `read_folio`
+        // SAFETY: The page cache passes a valid, locked folio of a mapping of ours (where the
+        // table is installed); a locked folio in a page cache is referenced by it, so we may
+        // take a reference for the `LockedFolio`, which gives up the lock as `read_folio`
         // must.
         let folio = unsafe {
             bindings::folio_get(folio);
@@ -351,8 +384,9 @@ impl<T: AddressSpaceOperations> AopsVtable<T> {
         foliop: *mut *mut bindings::folio,
         _fsdata: *mut *mut c_void,
     ) -> c_int {
-        // SAFETY: The mapping is valid for the call.
-        let mapping = unsafe { Mapping::from_raw(mapping) };
+        // SAFETY: The mapping is valid for the call, and of an inode of ours (where the table
+        // is installed).
+        let mapping = unsafe { Mapping::<T::FileSystem>::from_raw(mapping) };
         from_result(|| {
             let folio = T::write_begin(mapping, pos, len)?;
             // SAFETY: `foliop` is valid for writes; the lock and reference go to the caller,
@@ -374,15 +408,17 @@ impl<T: AddressSpaceOperations> AopsVtable<T> {
         folio: *mut bindings::folio,
         _fsdata: *mut c_void,
     ) -> c_int {
-        // SAFETY: The mapping is valid for the call; the folio is the locked and referenced
-        // one `write_begin` returned, whose lock and reference `write_end` consumes.
+        // SAFETY: The mapping is valid for the call, and ours; the folio is the locked and
+        // referenced one `write_begin` returned, whose lock and reference `write_end`
+        // consumes.
         let (mapping, folio) = unsafe {
             (
-                Mapping::from_raw(mapping),
+                Mapping::<T::FileSystem>::from_raw(mapping),
                 LockedFolio::from_raw(NonNull::new_unchecked(folio)),
             )
         };
-        T::write_end(mapping, pos, len, copied, folio) as c_int
+        // More than was copied would make the caller account for data that is not there.
+        T::write_end(mapping, pos, len, copied, folio).min(copied) as c_int
     }
 
     /// # Safety
@@ -392,8 +428,13 @@ impl<T: AddressSpaceOperations> AopsVtable<T> {
         mapping: *mut bindings::address_space,
         folio: *mut bindings::folio,
     ) -> bool {
-        // SAFETY: The caller passes a valid mapping and a referenced folio of it.
-        unsafe { T::dirty_folio(Mapping::from_raw(mapping), Folio::from_raw(folio)) }
+        // INVARIANT: The arguments of this `dirty_folio` call, on a mapping of ours.
+        let op = DirtyFolio {
+            mapping,
+            folio,
+            _p: PhantomData,
+        };
+        T::dirty_folio(op)
     }
 
     /// # Safety
@@ -405,14 +446,26 @@ impl<T: AddressSpaceOperations> AopsVtable<T> {
         src: *mut bindings::folio,
         mode: bindings::migrate_mode,
     ) -> c_int {
-        // INVARIANT: These are the arguments of this `migrate_folio` call.
-        let m = Migration {
-            mapping,
-            dst,
-            src,
-            mode,
-            _p: PhantomData,
+        // SAFETY: The migration code passes a valid mapping of ours and a locked, referenced
+        // source folio.
+        let decision = unsafe {
+            T::migrate_folio(
+                Mapping::<T::FileSystem>::from_raw(mapping),
+                Folio::from_raw(src),
+            )
         };
-        from_result(|| T::migrate_folio(m).map(|()| 0))
+        match decision {
+            // SAFETY: These are the arguments of this `migrate_folio` call. The migration
+            // code handles the result: success only if the folio really moved.
+            #[cfg(CONFIG_MIGRATION)]
+            Migrate::Filemap => unsafe { bindings::filemap_migrate_folio(mapping, dst, src, mode) },
+            // Never called without migration.
+            #[cfg(not(CONFIG_MIGRATION))]
+            Migrate::Filemap => {
+                let _ = (dst, mode);
+                EINVAL.to_errno()
+            }
+            Migrate::Refuse(e) => e.to_errno(),
+        }
     }
 }

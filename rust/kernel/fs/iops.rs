@@ -6,7 +6,7 @@
 //! table (directories, regular files, ...) and names the types in its
 //! [`super::sb::FileSystem`]; [`IopsVtable`] turns an implementation into the C table.
 //!
-//! Each callback gets one argument object per call ([`NewEntry`], [`Remove`], [`Rename`],
+//! Each callback gets one argument object per call ([`NewEntry`], [`Unlink`], [`Rename`],
 //! ...). Only the VFS creates them, so holding one proves what the C contract of that
 //! operation promises: which inodes are locked, whether the dentry is negative or positive.
 //! Their methods call libfs's `simple_*` implementation of the operation, and are therefore
@@ -17,25 +17,29 @@
 use crate::{
     bindings,
     error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
-    fs::{dentry::Dentry, inode::Inode, File},
+    fs::{dentry::Dentry, inode::Inode, sb::FileSystem, File},
     prelude::*,
 };
 use core::marker::PhantomData;
+
+/// Ties an argument object to the call it came from (`'a`) and to the file system `T` whose
+/// inode the call is on.
+type Marker<'a, T> = PhantomData<(&'a Inode, fn() -> T)>;
 
 /// A `lookup` of a name in a directory: `dir` is locked (at least shared), `dentry` is a new
 /// negative dentry in it.
 ///
 /// # Invariants
 ///
-/// The pointers are the valid arguments of one `lookup` call, for `'a`.
-pub struct Lookup<'a> {
+/// The pointers are the valid arguments, on inodes of a `T` superblock, of one `lookup` call, for `'a`.
+pub struct Lookup<'a, T: FileSystem> {
     pub(crate) dir: *mut bindings::inode,
     pub(crate) dentry: *mut bindings::dentry,
     pub(crate) flags: c_uint,
-    _p: PhantomData<&'a Inode>,
+    _p: Marker<'a, T>,
 }
 
-impl Lookup<'_> {
+impl<T: FileSystem> Lookup<'_, T> {
     /// Looks the name up in the dcache only (`simple_lookup`): names that are not there do not
     /// exist. Fails with `ENAMETOOLONG` for names longer than the file system allows.
     pub fn simple_lookup(self) -> Result {
@@ -51,14 +55,14 @@ impl Lookup<'_> {
 ///
 /// # Invariants
 ///
-/// The pointers are the valid arguments of one such call, for `'a`.
-pub struct NewEntry<'a> {
+/// The pointers are the valid arguments, on inodes of a `T` superblock, of one such call, for `'a`.
+pub struct NewEntry<'a, T: FileSystem> {
     pub(crate) dir: *mut bindings::inode,
     pub(crate) dentry: *mut bindings::dentry,
-    _p: PhantomData<&'a Inode>,
+    _p: Marker<'a, T>,
 }
 
-impl<'a> NewEntry<'a> {
+impl<'a, T: FileSystem> NewEntry<'a, T> {
     /// Returns the directory.
     pub fn dir(&self) -> &'a Inode {
         // SAFETY: By the type invariant `dir` is valid for `'a`.
@@ -77,15 +81,15 @@ impl<'a> NewEntry<'a> {
 ///
 /// # Invariants
 ///
-/// The pointers are the valid arguments of one `link` call, for `'a`.
-pub struct Link<'a> {
+/// The pointers are the valid arguments, on inodes of a `T` superblock, of one `link` call, for `'a`.
+pub struct Link<'a, T: FileSystem> {
     pub(crate) old: *mut bindings::dentry,
     pub(crate) dir: *mut bindings::inode,
     pub(crate) dentry: *mut bindings::dentry,
-    _p: PhantomData<&'a Inode>,
+    _p: Marker<'a, T>,
 }
 
-impl Link<'_> {
+impl<T: FileSystem> Link<'_, T> {
     /// Returns the inode being linked.
     pub fn inode(&self) -> &Inode {
         // SAFETY: By the type invariant `old` is positive and valid for the borrow.
@@ -99,37 +103,66 @@ impl Link<'_> {
     }
 }
 
-/// The removal of a name (`unlink`, `rmdir`): `dir` is a locked directory, `dentry` a positive
-/// dentry in it whose inode is locked too.
+/// The removal of a name of a non-directory (`unlink`): `dir` is a locked directory,
+/// `dentry` a positive dentry in it whose inode is locked too.
 ///
 /// # Invariants
 ///
-/// The pointers are the valid arguments of one `unlink` or `rmdir` call, for `'a`.
-pub struct Remove<'a> {
+/// The pointers are the valid arguments, on inodes of a `T` superblock, of one `unlink` call,
+/// for `'a`.
+pub struct Unlink<'a, T: FileSystem> {
     pub(crate) dir: *mut bindings::inode,
     pub(crate) dentry: *mut bindings::dentry,
-    _p: PhantomData<&'a Inode>,
+    _p: Marker<'a, T>,
 }
 
-impl Remove<'_> {
+impl<T: FileSystem> Unlink<'_, T> {
     /// Returns the inode losing a name.
     pub fn inode(&self) -> &Inode {
         // SAFETY: By the type invariant `dentry` is positive and valid for the borrow.
         unsafe { Inode::from_raw(bindings::d_inode(self.dentry)) }
     }
 
-    /// Removes the name as libfs does (`simple_unlink`).
-    pub fn simple_unlink(self) {
-        // SAFETY: By the type invariant these are the arguments of an `unlink` or `rmdir`
-        // call; `simple_unlink` cannot fail.
-        unsafe { bindings::simple_unlink(self.dir, self.dentry) };
+    /// Removes the name as libfs does (`simple_unlink`): the entry must have been made by
+    /// `d_make_persistent` (as every entry that safe code can make is), else `EIO`.
+    pub fn simple_unlink(self) -> Result {
+        // SAFETY: By the type invariant these are the arguments of an `unlink` call; the
+        // check is what `simple_unlink`'s `d_make_discardable` relies on.
+        unsafe {
+            if !bindings::d_is_persistent(self.dentry) {
+                return Err(EIO);
+            }
+            bindings::simple_unlink(self.dir, self.dentry);
+        }
+        Ok(())
     }
+}
 
-    /// Removes an empty directory as libfs does (`simple_rmdir`): `ENOTEMPTY` otherwise.
+/// The removal of a directory (`rmdir`): `dir` is a locked directory, `dentry` a positive
+/// dentry of a directory in it whose inode is locked too.
+///
+/// # Invariants
+///
+/// The pointers are the valid arguments, on inodes of a `T` superblock, of one `rmdir` call,
+/// for `'a`.
+pub struct Rmdir<'a, T: FileSystem> {
+    pub(crate) dir: *mut bindings::inode,
+    pub(crate) dentry: *mut bindings::dentry,
+    _p: Marker<'a, T>,
+}
+
+impl<T: FileSystem> Rmdir<'_, T> {
+    /// Removes an empty directory as libfs does (`simple_rmdir`): `ENOTEMPTY` otherwise; the
+    /// entry must have been made by `d_make_persistent`, else `EIO`.
     pub fn simple_rmdir(self) -> Result {
-        // SAFETY: By the type invariant these are the arguments of an `unlink` or `rmdir`
-        // call.
-        to_result(unsafe { bindings::simple_rmdir(self.dir, self.dentry) })
+        // SAFETY: By the type invariant these are the arguments of an `rmdir` call; the
+        // check is what `simple_rmdir`'s `d_make_discardable` relies on.
+        unsafe {
+            if !bindings::d_is_persistent(self.dentry) {
+                return Err(EIO);
+            }
+            to_result(bindings::simple_rmdir(self.dir, self.dentry))
+        }
     }
 }
 
@@ -137,18 +170,18 @@ impl Remove<'_> {
 ///
 /// # Invariants
 ///
-/// The pointers and flags are the valid arguments of one `rename` call, for `'a`.
-pub struct Rename<'a> {
+/// The pointers and flags are the valid arguments, on inodes of a `T` superblock, of one `rename` call, for `'a`.
+pub struct Rename<'a, T: FileSystem> {
     pub(crate) idmap: *mut bindings::mnt_idmap,
     pub(crate) old_dir: *mut bindings::inode,
     pub(crate) old_dentry: *mut bindings::dentry,
     pub(crate) new_dir: *mut bindings::inode,
     pub(crate) new_dentry: *mut bindings::dentry,
     pub(crate) flags: c_uint,
-    _p: PhantomData<&'a Inode>,
+    _p: Marker<'a, T>,
 }
 
-impl Rename<'_> {
+impl<T: FileSystem> Rename<'_, T> {
     /// Returns the inode an overwriting rename takes the name from (the target is positive
     /// and `RENAME_EXCHANGE` not given), if any.
     pub fn overwritten(&self) -> Option<&Inode> {
@@ -164,8 +197,18 @@ impl Rename<'_> {
     }
 
     /// Renames as libfs does (`simple_rename`, with `RENAME_NOREPLACE` and
-    /// `RENAME_EXCHANGE`).
+    /// `RENAME_EXCHANGE`); an overwritten target must have been made by `d_make_persistent`,
+    /// else `EIO`.
     pub fn simple_rename(self) -> Result {
+        // SAFETY: By the type invariant `new_dentry` is valid. An overwritten target loses
+        // its name through `simple_unlink`, which relies on `d_make_persistent`.
+        unsafe {
+            if bindings::d_really_is_positive(self.new_dentry)
+                && !bindings::d_is_persistent(self.new_dentry)
+            {
+                return Err(EIO);
+            }
+        }
         // SAFETY: By the type invariant these are the arguments of a `rename` call.
         to_result(unsafe {
             bindings::simple_rename(
@@ -185,15 +228,15 @@ impl Rename<'_> {
 ///
 /// # Invariants
 ///
-/// The pointers and mode are the valid arguments of one `tmpfile` call, for `'a`.
-pub struct Tmpfile<'a> {
+/// The pointers and mode are the valid arguments, on inodes of a `T` superblock, of one `tmpfile` call, for `'a`.
+pub struct Tmpfile<'a, T: FileSystem> {
     pub(crate) dir: *mut bindings::inode,
     pub(crate) file: *mut bindings::file,
     pub(crate) mode: bindings::umode_t,
-    _p: PhantomData<&'a Inode>,
+    _p: Marker<'a, T>,
 }
 
-impl<'a> Tmpfile<'a> {
+impl<'a, T: FileSystem> Tmpfile<'a, T> {
     /// Returns the file being opened.
     pub fn file(&self) -> &'a File {
         // SAFETY: By the type invariant `file` is valid for `'a`.
@@ -205,15 +248,15 @@ impl<'a> Tmpfile<'a> {
 ///
 /// # Invariants
 ///
-/// The pointers are the valid arguments of one `setattr` call, for `'a`.
-pub struct Setattr<'a> {
+/// The pointers are the valid arguments, on inodes of a `T` superblock, of one `setattr` call, for `'a`.
+pub struct Setattr<'a, T: FileSystem> {
     pub(crate) idmap: *mut bindings::mnt_idmap,
     pub(crate) dentry: *mut bindings::dentry,
     pub(crate) attr: *mut bindings::iattr,
-    _p: PhantomData<&'a Inode>,
+    _p: Marker<'a, T>,
 }
 
-impl Setattr<'_> {
+impl<T: FileSystem> Setattr<'_, T> {
     /// Checks and applies the change as libfs does (`simple_setattr`): sizes through
     /// `truncate_setsize`, the rest through `setattr_copy`.
     pub fn simple_setattr(self) -> Result {
@@ -226,17 +269,17 @@ impl Setattr<'_> {
 ///
 /// # Invariants
 ///
-/// The pointers and flags are the valid arguments of one `getattr` call, for `'a`.
-pub struct Getattr<'a> {
+/// The pointers and flags are the valid arguments, on inodes of a `T` superblock, of one `getattr` call, for `'a`.
+pub struct Getattr<'a, T: FileSystem> {
     pub(crate) idmap: *mut bindings::mnt_idmap,
     pub(crate) path: *const bindings::path,
     pub(crate) stat: *mut bindings::kstat,
     pub(crate) mask: u32,
     pub(crate) flags: c_uint,
-    _p: PhantomData<&'a Inode>,
+    _p: Marker<'a, T>,
 }
 
-impl Getattr<'_> {
+impl<T: FileSystem> Getattr<'_, T> {
     /// Fills the attributes in from the inode as libfs does (`simple_getattr`).
     pub fn simple_getattr(self) -> Result {
         // SAFETY: By the type invariant these are the arguments of a `getattr` call.
@@ -254,86 +297,99 @@ impl Getattr<'_> {
 /// # Examples
 ///
 /// ```
-/// use kernel::{fs::iops::{Getattr, InodeOperations, Setattr}, prelude::*};
+/// use core::marker::PhantomData;
+/// use kernel::{
+///     fs::{iops::{Getattr, InodeOperations, Setattr}, sb::FileSystem},
+///     prelude::*,
+/// };
 ///
-/// /// Regular files whose attributes libfs keeps.
-/// struct Files;
+/// /// Regular files of file system `T` whose attributes libfs keeps.
+/// struct Files<T>(PhantomData<T>);
 ///
 /// #[vtable]
-/// impl InodeOperations for Files {
-///     fn setattr(op: Setattr<'_>) -> Result {
+/// impl<T: FileSystem> InodeOperations for Files<T> {
+///     type FileSystem = T;
+///
+///     fn setattr(op: Setattr<'_, T>) -> Result {
 ///         op.simple_setattr()
 ///     }
 ///
-///     fn getattr(op: Getattr<'_>) -> Result {
+///     fn getattr(op: Getattr<'_, T>) -> Result {
 ///         op.simple_getattr()
 ///     }
 /// }
 /// ```
 #[vtable]
 pub trait InodeOperations: Sized + 'static {
+    /// The file system whose inodes these operations serve.
+    type FileSystem: FileSystem;
+
     /// `lookup`: finds a name that is not in the dcache.
-    fn lookup(_op: Lookup<'_>) -> Result {
+    fn lookup(_op: Lookup<'_, Self::FileSystem>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `create`: creates a regular file with permission bits `mode`.
-    fn create(_op: NewEntry<'_>, _mode: u16, _excl: bool) -> Result {
+    fn create(_op: NewEntry<'_, Self::FileSystem>, _mode: u16, _excl: bool) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `mkdir`: creates a directory with permission bits `mode`.
-    fn mkdir(_op: NewEntry<'_>, _mode: u16) -> Result {
+    fn mkdir(_op: NewEntry<'_, Self::FileSystem>, _mode: u16) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `mknod`: creates an inode of type and mode `mode` (device number `dev`).
-    fn mknod(_op: NewEntry<'_>, _mode: u16, _dev: u32) -> Result {
+    fn mknod(_op: NewEntry<'_, Self::FileSystem>, _mode: u16, _dev: u32) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `symlink`: creates a symbolic link to `target`.
-    fn symlink(_op: NewEntry<'_>, _target: &CStr) -> Result {
+    fn symlink(_op: NewEntry<'_, Self::FileSystem>, _target: &CStr) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `link`: adds a hard link.
-    fn link(_op: Link<'_>) -> Result {
+    fn link(_op: Link<'_, Self::FileSystem>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `unlink`: removes a name of a non-directory.
-    fn unlink(_op: Remove<'_>) -> Result {
+    fn unlink(_op: Unlink<'_, Self::FileSystem>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `rmdir`: removes a directory.
-    fn rmdir(_op: Remove<'_>) -> Result {
+    fn rmdir(_op: Rmdir<'_, Self::FileSystem>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `rename`: renames, exchanges or refuses to replace, per the flags.
-    fn rename(_op: Rename<'_>) -> Result {
+    fn rename(_op: Rename<'_, Self::FileSystem>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `tmpfile`: creates an unnamed regular file and opens it.
-    fn tmpfile(_op: Tmpfile<'_>) -> Result {
+    fn tmpfile(_op: Tmpfile<'_, Self::FileSystem>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `setattr`: changes attributes (`chmod`, `chown`, `truncate`, `utimes`, ...).
-    fn setattr(_op: Setattr<'_>) -> Result {
+    fn setattr(_op: Setattr<'_, Self::FileSystem>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `getattr`: reports attributes (`stat`).
-    fn getattr(_op: Getattr<'_>) -> Result {
+    fn getattr(_op: Getattr<'_, Self::FileSystem>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
 
 /// The C table of inode operations `T`.
+///
+/// The table may only be installed on inodes of `T::FileSystem` superblocks: its callbacks
+/// hand out argument objects that say so. [`super::sb`] and [`super::memfs`] install the
+/// tables a [`FileSystem`] names on its inodes.
 pub struct IopsVtable<T>(PhantomData<T>);
 
 /// Returns `Some(f)` if `has`, for the slots of a C table.
@@ -371,7 +427,8 @@ impl<T: InodeOperations> IopsVtable<T> {
         dentry: *mut bindings::dentry,
         flags: c_uint,
     ) -> *mut bindings::dentry {
-        // INVARIANT: The arguments of this `lookup` call.
+        // INVARIANT: The arguments of this `lookup` call, on inodes of `T::FileSystem` (where
+        // the table is installed).
         let op = Lookup {
             dir,
             dentry,
@@ -385,6 +442,23 @@ impl<T: InodeOperations> IopsVtable<T> {
         }
     }
 
+    /// Returns `r`, unless an operation that reported success did not make `dentry` positive:
+    /// the VFS would then use an inode that does not exist.
+    ///
+    /// # Safety
+    ///
+    /// `dentry` must be valid.
+    unsafe fn made(dentry: *mut bindings::dentry, r: Result) -> Result {
+        r?;
+        // SAFETY: Per the safety requirements.
+        if unsafe { bindings::d_really_is_positive(dentry) } {
+            Ok(())
+        } else {
+            pr_warn!("inode operation succeeded without making the new name\n");
+            Err(EIO)
+        }
+    }
+
     /// Builds the argument of a `create`-like call.
     ///
     /// # Safety
@@ -393,8 +467,9 @@ impl<T: InodeOperations> IopsVtable<T> {
     unsafe fn new_entry<'a>(
         dir: *mut bindings::inode,
         dentry: *mut bindings::dentry,
-    ) -> NewEntry<'a> {
-        // INVARIANT: Per the safety requirements.
+    ) -> NewEntry<'a, T::FileSystem> {
+        // INVARIANT: Per the safety requirements, on inodes of `T::FileSystem` (where the
+        // table is installed).
         NewEntry {
             dir,
             dentry,
@@ -414,7 +489,8 @@ impl<T: InodeOperations> IopsVtable<T> {
     ) -> c_int {
         // SAFETY: Per the safety requirements.
         let op = unsafe { Self::new_entry(dir, dentry) };
-        from_result(|| T::create(op, mode, excl).map(|()| 0))
+        // SAFETY: `dentry` is valid for the call.
+        from_result(|| unsafe { Self::made(dentry, T::create(op, mode, excl)) }.map(|()| 0))
     }
 
     /// # Safety
@@ -429,7 +505,8 @@ impl<T: InodeOperations> IopsVtable<T> {
         // SAFETY: Per the safety requirements.
         let op = unsafe { Self::new_entry(dir, dentry) };
         // NULL: success, with `dentry` used as is.
-        match T::mkdir(op, mode) {
+        // SAFETY: `dentry` is valid for the call.
+        match unsafe { Self::made(dentry, T::mkdir(op, mode)) } {
             Ok(()) => core::ptr::null_mut(),
             Err(e) => e.to_ptr(),
         }
@@ -447,7 +524,8 @@ impl<T: InodeOperations> IopsVtable<T> {
     ) -> c_int {
         // SAFETY: Per the safety requirements.
         let op = unsafe { Self::new_entry(dir, dentry) };
-        from_result(|| T::mknod(op, mode, dev).map(|()| 0))
+        // SAFETY: `dentry` is valid for the call.
+        from_result(|| unsafe { Self::made(dentry, T::mknod(op, mode, dev)) }.map(|()| 0))
     }
 
     /// # Safety
@@ -462,7 +540,8 @@ impl<T: InodeOperations> IopsVtable<T> {
         // SAFETY: Per the safety requirements; the target is a NUL-terminated string that
         // lives for the call.
         let (op, target) = unsafe { (Self::new_entry(dir, dentry), CStr::from_char_ptr(target)) };
-        from_result(|| T::symlink(op, target).map(|()| 0))
+        // SAFETY: `dentry` is valid for the call.
+        from_result(|| unsafe { Self::made(dentry, T::symlink(op, target)) }.map(|()| 0))
     }
 
     /// # Safety
@@ -473,22 +552,25 @@ impl<T: InodeOperations> IopsVtable<T> {
         dir: *mut bindings::inode,
         dentry: *mut bindings::dentry,
     ) -> c_int {
-        // INVARIANT: The arguments of this `link` call.
+        // INVARIANT: The arguments of this `link` call, on inodes of `T::FileSystem` (where
+        // the table is installed).
         let op = Link {
             old,
             dir,
             dentry,
             _p: PhantomData,
         };
-        from_result(|| T::link(op).map(|()| 0))
+        // SAFETY: `dentry` is valid for the call.
+        from_result(|| unsafe { Self::made(dentry, T::link(op)) }.map(|()| 0))
     }
 
     /// # Safety
     ///
     /// Called by the VFS as `inode_operations::unlink`, with the arguments it documents.
     unsafe extern "C" fn unlink(dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
-        // INVARIANT: The arguments of this `unlink` call.
-        let op = Remove {
+        // INVARIANT: The arguments of this `unlink` call, on inodes of `T::FileSystem` (where
+        // the table is installed).
+        let op = Unlink {
             dir,
             dentry,
             _p: PhantomData,
@@ -500,8 +582,9 @@ impl<T: InodeOperations> IopsVtable<T> {
     ///
     /// Called by the VFS as `inode_operations::rmdir`, with the arguments it documents.
     unsafe extern "C" fn rmdir(dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
-        // INVARIANT: The arguments of this `rmdir` call.
-        let op = Remove {
+        // INVARIANT: The arguments of this `rmdir` call, on inodes of `T::FileSystem` (where
+        // the table is installed).
+        let op = Rmdir {
             dir,
             dentry,
             _p: PhantomData,
@@ -520,7 +603,8 @@ impl<T: InodeOperations> IopsVtable<T> {
         new_dentry: *mut bindings::dentry,
         flags: c_uint,
     ) -> c_int {
-        // INVARIANT: The arguments of this `rename` call.
+        // INVARIANT: The arguments of this `rename` call, on inodes of `T::FileSystem` (where
+        // the table is installed).
         let op = Rename {
             idmap,
             old_dir,
@@ -542,14 +626,25 @@ impl<T: InodeOperations> IopsVtable<T> {
         file: *mut bindings::file,
         mode: bindings::umode_t,
     ) -> c_int {
-        // INVARIANT: The arguments of this `tmpfile` call.
+        // INVARIANT: The arguments of this `tmpfile` call, on inodes of `T::FileSystem` (where
+        // the table is installed).
         let op = Tmpfile {
             dir,
             file,
             mode,
             _p: PhantomData,
         };
-        from_result(|| T::tmpfile(op).map(|()| 0))
+        from_result(|| {
+            T::tmpfile(op)?;
+            // The VFS uses the file as opened: it must be.
+            // SAFETY: `file` is valid for the call.
+            if unsafe { bindings::file_is_opened(file) } {
+                Ok(0)
+            } else {
+                pr_warn!("tmpfile succeeded without opening the file\n");
+                Err(EIO)
+            }
+        })
     }
 
     /// # Safety
@@ -560,7 +655,8 @@ impl<T: InodeOperations> IopsVtable<T> {
         dentry: *mut bindings::dentry,
         attr: *mut bindings::iattr,
     ) -> c_int {
-        // INVARIANT: The arguments of this `setattr` call.
+        // INVARIANT: The arguments of this `setattr` call, on inodes of `T::FileSystem` (where
+        // the table is installed).
         let op = Setattr {
             idmap,
             dentry,
@@ -580,7 +676,8 @@ impl<T: InodeOperations> IopsVtable<T> {
         mask: u32,
         flags: c_uint,
     ) -> c_int {
-        // INVARIANT: The arguments of this `getattr` call.
+        // INVARIANT: The arguments of this `getattr` call, on inodes of `T::FileSystem` (where
+        // the table is installed).
         let op = Getattr {
             idmap,
             path,

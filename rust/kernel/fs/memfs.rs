@@ -29,16 +29,19 @@ use crate::{
     fs::{
         accounting::Accounting,
         aops::{
-            self, AddressSpaceOperations, AopsVtable, LockedFolio, Mapping, Migration, Readahead,
+            AddressSpaceOperations, AopsVtable, DirtyFolio, LockedFolio, Mapping, Migrate,
+            Readahead,
         },
-        fops::{FileOperations, FopsVtable, MmapPrepare, SpliceRead, SpliceWrite, UnmappedArea},
+        fops::{
+            Fallocate, FileOperations, FopsVtable, Fsync, Io, Llseek, MmapPrepare, Open,
+            SpliceRead, SpliceWrite, UnmappedArea,
+        },
         inode::{Inode, InodeRef, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG},
         iops::{
-            Getattr, InodeOperations, IopsVtable, Link, Lookup, NewEntry, Remove, Rename, Setattr,
-            Tmpfile,
+            Getattr, InodeOperations, IopsVtable, Link, Lookup, NewEntry, Rename, Rmdir, Setattr,
+            Tmpfile, Unlink,
         },
         sb::FileSystem,
-        File, Kiocb,
     },
     iov::{IovIterDest, IovIterSource},
     prelude::*,
@@ -496,7 +499,7 @@ impl<T: FileSystem> Ops<T> {
 
     /// Creates an inode of type and mode `mode` for the new name of `op` (like ramfs's
     /// `ramfs_mknod`).
-    fn make(op: &NewEntry<'_>, mode: u32, dev: bindings::dev_t) -> Result {
+    fn make(op: &NewEntry<'_, T>, mode: u32, dev: bindings::dev_t) -> Result {
         // SAFETY: By the invariant of `NewEntry`, `dir` is a locked directory of ours (the
         // VFS calls our directory operations only on our inodes) and `dentry` a negative
         // child of it; the inode is new.
@@ -516,15 +519,17 @@ pub struct DirOps<T>(PhantomData<T>);
 
 #[vtable]
 impl<T: FileSystem> InodeOperations for DirOps<T> {
-    fn lookup(op: Lookup<'_>) -> Result {
+    type FileSystem = T;
+
+    fn lookup(op: Lookup<'_, T>) -> Result {
         op.simple_lookup()
     }
 
-    fn create(op: NewEntry<'_>, mode: u16, _excl: bool) -> Result {
+    fn create(op: NewEntry<'_, T>, mode: u16, _excl: bool) -> Result {
         Ops::<T>::make(&op, (u32::from(mode) & !S_IFMT) | S_IFREG, 0)
     }
 
-    fn mkdir(op: NewEntry<'_>, mode: u16) -> Result {
+    fn mkdir(op: NewEntry<'_, T>, mode: u16) -> Result {
         Ops::<T>::make(&op, (u32::from(mode) & !S_IFMT) | S_IFDIR, 0)?;
         // SAFETY: By the invariant of `NewEntry` the directory is locked; the new
         // subdirectory's ".." links to it.
@@ -532,11 +537,11 @@ impl<T: FileSystem> InodeOperations for DirOps<T> {
         Ok(())
     }
 
-    fn mknod(op: NewEntry<'_>, mode: u16, dev: u32) -> Result {
+    fn mknod(op: NewEntry<'_, T>, mode: u16, dev: u32) -> Result {
         Ops::<T>::make(&op, mode.into(), dev)
     }
 
-    fn symlink(op: NewEntry<'_>, target: &CStr) -> Result {
+    fn symlink(op: NewEntry<'_, T>, target: &CStr) -> Result {
         let len = target.to_bytes_with_nul().len();
         let mode = (S_IFLNK | 0o777) as bindings::umode_t;
         let (dir, dentry) = (op.dir().as_ptr(), op.dentry().as_ptr());
@@ -558,7 +563,7 @@ impl<T: FileSystem> InodeOperations for DirOps<T> {
 
     /// `simple_link`; like tmpfs, each extra link counts against the inode limit (it pins a
     /// dentry), except the first link of an `O_TMPFILE` file.
-    fn link(op: Link<'_>) -> Result {
+    fn link(op: Link<'_, T>) -> Result {
         // SAFETY: The inode of `op` is valid and locked.
         let charge = unsafe { bindings::inode_nlink(op.inode().as_ptr()) } > 0;
         // SAFETY: The inode is valid.
@@ -576,22 +581,23 @@ impl<T: FileSystem> InodeOperations for DirOps<T> {
         ret
     }
 
-    fn unlink(op: Remove<'_>) -> Result {
-        if extra_link(op.inode()) {
-            // SAFETY: As in `link`; the inode is valid.
-            unsafe {
-                Ops::<T>::with_accounting((*op.inode().as_ptr()).i_sb, |l| l.uncharge_link())
-            };
+    fn unlink(op: Unlink<'_, T>) -> Result {
+        let release = extra_link(op.inode());
+        // SAFETY: The inode is valid.
+        let sb = unsafe { (*op.inode().as_ptr()).i_sb };
+        op.simple_unlink()?;
+        if release {
+            // SAFETY: As in `link`.
+            unsafe { Ops::<T>::with_accounting(sb, |l| l.uncharge_link()) };
         }
-        op.simple_unlink();
         Ok(())
     }
 
-    fn rmdir(op: Remove<'_>) -> Result {
+    fn rmdir(op: Rmdir<'_, T>) -> Result {
         op.simple_rmdir()
     }
 
-    fn rename(op: Rename<'_>) -> Result {
+    fn rename(op: Rename<'_, T>) -> Result {
         // An overwritten target loses a name as in `unlink`; decided before the rename drops
         // its link count.
         let release = op.overwritten().is_some_and(extra_link);
@@ -605,7 +611,7 @@ impl<T: FileSystem> InodeOperations for DirOps<T> {
         Ok(())
     }
 
-    fn tmpfile(op: Tmpfile<'_>) -> Result {
+    fn tmpfile(op: Tmpfile<'_, T>) -> Result {
         // SAFETY: By the invariant of `Tmpfile`, `dir` is a locked directory of ours and
         // `file` a file being opened on a dentry in it; the inode is new.
         unsafe {
@@ -619,11 +625,11 @@ impl<T: FileSystem> InodeOperations for DirOps<T> {
         }
     }
 
-    fn setattr(op: Setattr<'_>) -> Result {
+    fn setattr(op: Setattr<'_, T>) -> Result {
         op.simple_setattr()
     }
 
-    fn getattr(op: Getattr<'_>) -> Result {
+    fn getattr(op: Getattr<'_, T>) -> Result {
         op.simple_getattr()
     }
 }
@@ -641,9 +647,11 @@ pub struct FileInodeOps<T>(PhantomData<T>);
 
 #[vtable]
 impl<T: FileSystem> InodeOperations for FileInodeOps<T> {
+    type FileSystem = T;
+
     /// `simple_setattr`, except that growing keeps the folios past the old end (as tmpfs
     /// does), and the charge follows a size change.
-    fn setattr(op: Setattr<'_>) -> Result {
+    fn setattr(op: Setattr<'_, T>) -> Result {
         let (idmap, dentry, attr) = (op.idmap, op.dentry, op.attr);
         // SAFETY: By the invariant of `Setattr` the dentry is positive, its inode locked, and
         // `attr` valid.
@@ -676,7 +684,7 @@ impl<T: FileSystem> InodeOperations for FileInodeOps<T> {
         Ok(())
     }
 
-    fn getattr(op: Getattr<'_>) -> Result {
+    fn getattr(op: Getattr<'_, T>) -> Result {
         op.simple_getattr()
     }
 }
@@ -688,27 +696,30 @@ pub struct FileOps<T>(PhantomData<T>);
 
 #[vtable]
 impl<T: FileSystem> FileOperations for FileOps<T> {
-    fn open(inode: &Inode, file: &File) -> Result {
-        // SAFETY: The file is being opened and not yet shared. Like tmpfs, accept `O_DIRECT`:
-        // the page cache is the storage, so direct I/O is the same as buffered I/O.
+    type FileSystem = T;
+
+    fn open(op: Open<'_, T>) -> Result {
+        // SAFETY: By the invariant of `Open` the file is being opened and not yet shared.
+        // Like tmpfs, accept `O_DIRECT`: the page cache is the storage, so direct I/O is the
+        // same as buffered I/O.
         unsafe {
-            (*file.as_ptr()).f_mode |= bindings::FMODE_CAN_ODIRECT;
-            to_result(bindings::generic_file_open(inode.as_ptr(), file.as_ptr()))
+            (*op.file).f_mode |= bindings::FMODE_CAN_ODIRECT;
+            to_result(bindings::generic_file_open(op.inode().as_ptr(), op.file))
         }
     }
 
     /// Reads from the page cache like `shmem_file_read_iter`: holes read as zeros without
     /// allocating folios. `O_DIRECT` reads are served from the page cache as well.
-    fn read_iter(iocb: &mut Kiocb<'_, ()>, to: &mut IovIterDest<'_>) -> Result<usize> {
-        // SAFETY: `read_iter` gets a valid kiocb of an open file of ours and a valid
-        // iterator.
-        unsafe { Ops::<T>::read(iocb.as_raw(), to.as_raw()) }
+    fn read_iter(io: &mut Io<'_, T>, to: &mut IovIterDest<'_>) -> Result<usize> {
+        // SAFETY: By the invariant of `Io` this is the kiocb of a `read_iter` on a file of
+        // ours; the iterator is valid.
+        unsafe { Ops::<T>::read(io.kiocb().as_raw(), to.as_raw()) }
     }
 
-    fn write_iter(iocb: &mut Kiocb<'_, ()>, from: &mut IovIterSource<'_>) -> Result<usize> {
-        let iocb = iocb.as_raw();
-        // SAFETY: `write_iter` gets a valid kiocb of an open file of ours and a valid
-        // iterator; writes through the page cache also serve `O_DIRECT`.
+    fn write_iter(io: &mut Io<'_, T>, from: &mut IovIterSource<'_>) -> Result<usize> {
+        let iocb = io.kiocb().as_raw();
+        // SAFETY: By the invariant of `Io` this is the kiocb of a `write_iter` on a file of
+        // ours; the iterator is valid. Writes through the page cache also serve `O_DIRECT`.
         let n = unsafe {
             (*iocb).ki_flags &= !(bindings::IOCB_DIRECT as c_int);
             bindings::generic_file_write_iter(iocb, from.as_raw())
@@ -716,51 +727,47 @@ impl<T: FileSystem> FileOperations for FileOps<T> {
         to_result(n.min(0) as c_int).map(|()| n as usize)
     }
 
-    fn llseek(file: &File, offset: i64, whence: u32) -> Result<i64> {
-        let data = match whence {
+    fn llseek(op: Llseek<'_, T>) -> Result<i64> {
+        let data = match op.whence() {
             bindings::SEEK_DATA => true,
             bindings::SEEK_HOLE => false,
-            _ => {
-                // SAFETY: An open file of ours.
-                let pos = unsafe {
-                    bindings::generic_file_llseek(file.as_ptr(), offset, whence as c_int)
-                };
-                return to_result(pos.min(0) as c_int).map(|()| pos);
-            }
+            _ => return op.generic_file_llseek(),
         };
+        let file = op.file;
         // SAFETY: An open file of ours has a valid inode, which lives as long as the file.
-        let inode = unsafe { Inode::from_raw((*file.as_ptr()).f_inode) };
-        let pos = inode.seek_data_hole(offset, data)?;
+        let inode = unsafe { Inode::from_raw((*file).f_inode) };
+        let pos = inode.seek_data_hole(op.offset(), data)?;
         // SAFETY: `file` is valid; `vfs_setpos` checks the position against the limit.
-        let pos = unsafe { bindings::vfs_setpos(file.as_ptr(), pos, i64::MAX) };
+        let pos = unsafe { bindings::vfs_setpos(file, pos, i64::MAX) };
         to_result(pos.min(0) as c_int).map(|()| pos)
     }
 
     /// Allocates (`FALLOC_FL_KEEP_SIZE` or not) or punches holes (`FALLOC_FL_PUNCH_HOLE`).
-    fn fallocate(file: &File, mode: i32, offset: i64, len: i64) -> Result {
-        // SAFETY: The VFS checked the range and holds write access to the superblock.
-        unsafe { Ops::<T>::fallocate((*file.as_ptr()).f_inode, mode, offset, len) }
+    fn fallocate(op: Fallocate<'_, T>) -> Result {
+        // SAFETY: By the invariant of `Fallocate` the file is ours; the VFS checked the range
+        // and holds write access to the superblock.
+        unsafe { Ops::<T>::fallocate((*op.file).f_inode, op.mode, op.offset, op.len) }
     }
 
     /// Nothing to write back (`noop_fsync`).
-    fn fsync(_file: &File, _start: i64, _end: i64, _datasync: bool) -> Result {
+    fn fsync(_op: Fsync<'_, T>) -> Result {
         Ok(())
     }
 
-    fn mmap_prepare(op: MmapPrepare<'_>) -> Result {
+    fn mmap_prepare(op: MmapPrepare<'_, T>) -> Result {
         op.generic_file_mmap_prepare()
     }
 
     /// Through `read_iter`, so holes are not filled in.
-    fn splice_read(op: SpliceRead<'_>) -> Result<usize> {
+    fn splice_read(op: SpliceRead<'_, T>) -> Result<usize> {
         op.copy_splice_read()
     }
 
-    fn splice_write(op: SpliceWrite<'_>) -> Result<usize> {
+    fn splice_write(op: SpliceWrite<'_, T>) -> Result<usize> {
         op.iter_file_splice_write()
     }
 
-    fn get_unmapped_area(op: UnmappedArea<'_>) -> usize {
+    fn get_unmapped_area(op: UnmappedArea<'_, T>) -> Result<usize> {
         op.thp_get_unmapped_area()
     }
 }
@@ -771,11 +778,13 @@ pub struct Aops<T>(PhantomData<T>);
 
 #[vtable]
 impl<T: FileSystem> AddressSpaceOperations for Aops<T> {
+    type FileSystem = T;
+
     /// Fills a folio for a hole with zeros (a page fault on a hole), charging it first. The
     /// folio is allocated space like any other: it is marked dirty, so it stays (and is handed
     /// over) like a written one, as tmpfs keeps a page faulted in on a hole. Out of space, the
     /// folio leaves the page cache again and the fault gets `SIGBUS`.
-    fn read_folio(folio: LockedFolio<'_>) -> Result {
+    fn read_folio(folio: LockedFolio<'_, T>) -> Result {
         // SAFETY: The folio is locked, so it stays in its page cache, whose host is ours.
         let inode = unsafe { (*bindings::folio_mapping(folio.as_ptr())).host };
         let pages = (folio.size() >> crate::page::PAGE_SHIFT) as u64;
@@ -787,9 +796,7 @@ impl<T: FileSystem> AddressSpaceOperations for Aops<T> {
             folio.remove_from_mapping();
             return Err(e);
         }
-        folio.zero_range(0, folio.size());
-        folio.flush_dcache();
-        folio.mark_uptodate();
+        folio.zero_fill();
         folio.mark_dirty();
         drop(folio);
         // SAFETY: As above.
@@ -802,8 +809,9 @@ impl<T: FileSystem> AddressSpaceOperations for Aops<T> {
     fn readahead(_rac: &Readahead) {}
 
     /// Asks the page cache for a folio as large as the write (up to the mapping's maximum),
-    /// so 2 MiB-aligned writes of 2 MiB get 2 MiB folios.
-    fn write_begin<'a>(mapping: &'a Mapping, pos: i64, len: u32) -> Result<LockedFolio<'a>> {
+    /// so 2 MiB-aligned writes of 2 MiB get 2 MiB folios. A new folio is zeroed around the
+    /// copy in `write_end`.
+    fn write_begin<'a>(mapping: &'a Mapping<T>, pos: i64, len: u32) -> Result<LockedFolio<'a, T>> {
         let index = (pos >> crate::page::PAGE_SHIFT) as usize;
         // SAFETY: `write_begin` gets a mapping of ours with `i_rwsem` held; the folio comes
         // back locked and referenced, for the lifetime of the mapping.
@@ -811,34 +819,27 @@ impl<T: FileSystem> AddressSpaceOperations for Aops<T> {
             let f = Ops::<T>::write_folio(mapping.as_ptr(), index, len as usize)?;
             LockedFolio::from_raw(NonNull::new_unchecked(f))
         };
-        if !folio.is_uptodate() {
-            // Zero what the write will not cover, as `simple_write_begin` does. The folio may
-            // start before `pos` (it is aligned to its size) and end before `pos + len` (the
-            // caller then copies less): only `from..to` is written.
-            let size = folio.size();
-            let from = (pos - folio.pos()) as usize;
-            let to = (from + len as usize).min(size);
-            folio.zero_range(0, from);
-            folio.zero_range(to, size);
-        }
         Ok(folio)
     }
 
     /// Like `simple_write_end`: completes a write into a folio from `write_begin`.
     fn write_end(
-        mapping: &Mapping,
+        mapping: &Mapping<T>,
         pos: i64,
         len: u32,
         copied: u32,
-        folio: LockedFolio<'_>,
+        folio: LockedFolio<'_, T>,
     ) -> u32 {
+        let _ = len;
         if !folio.is_uptodate() {
-            // Zero the stale part of the folio after a short copy.
-            if copied < len {
-                let from = (pos - folio.pos()) as usize;
-                folio.zero_range(from + copied as usize, from + len as usize);
-            }
-            folio.mark_uptodate();
+            // Zero all but what was copied: `write_begin` zeroed the rest of a new folio, but
+            // a short copy leaves part of the write's range stale, and nothing proves where the
+            // folio came from.
+            let from = (pos - folio.pos()) as usize;
+            folio.zero_range(0, from);
+            folio.zero_range(from + copied as usize, folio.size());
+            // SAFETY: The copy wrote `from..from + copied`; everything else was just zeroed.
+            unsafe { folio.mark_uptodate() };
         }
         let inode = mapping.host().as_ptr();
         let last = pos + i64::from(copied);
@@ -853,18 +854,11 @@ impl<T: FileSystem> AddressSpaceOperations for Aops<T> {
         copied
     }
 
-    fn dirty_folio(mapping: &Mapping, folio: &Folio) -> bool {
-        aops::noop_dirty_folio(mapping, folio)
+    fn dirty_folio(op: DirtyFolio<'_, T>) -> bool {
+        op.noop_dirty_folio()
     }
 
-    fn migrate_folio(m: Migration<'_>) -> Result {
-        #[cfg(CONFIG_MIGRATION)]
-        return m.filemap_migrate();
-        // Never called: there is no migration.
-        #[cfg(not(CONFIG_MIGRATION))]
-        {
-            let _ = m;
-            Err(EINVAL)
-        }
+    fn migrate_folio(_mapping: &Mapping<T>, _src: &Folio) -> Migrate {
+        Migrate::Filemap
     }
 }

@@ -135,18 +135,18 @@ pub trait FileSystem: Sized + Send + Sync + 'static {
     const PINNED: bool = false;
 
     /// The inode operations of directories (e.g. [`super::memfs::DirOps`]).
-    type DirOps: InodeOperations;
+    type DirOps: InodeOperations<FileSystem = Self>;
 
     /// The inode operations of regular and special files (e.g.
     /// [`super::memfs::FileInodeOps`]).
-    type FileInodeOps: InodeOperations;
+    type FileInodeOps: InodeOperations<FileSystem = Self>;
 
     /// The file operations of regular files (e.g. [`super::memfs::FileOps`]).
-    type FileOps: FileOperations;
+    type FileOps: FileOperations<FileSystem = Self>;
 
     /// The address-space operations of regular files and symbolic links (e.g.
     /// [`super::memfs::Aops`]).
-    type Aops: AddressSpaceOperations;
+    type Aops: AddressSpaceOperations<FileSystem = Self>;
 
     /// Returns the accounting of instance `data`.
     fn accounting<'a>(
@@ -387,10 +387,13 @@ impl SuperPin {
 impl Drop for SuperPin {
     fn drop(&mut self) {
         // Nobody else can thaw a freeze of this pin: undo it before the owner goes away. Only
-        // a pin that froze takes `s_umount` here, so dropping a fresh pin in
-        // `FileSystem::mounted` (which holds it) is fine.
+        // a pin that froze takes `s_umount` (and runs `unfreeze_fs`) here, so dropping a fresh
+        // pin in `FileSystem::mounted` (which holds `s_umount`) is fine; a frozen pin must not
+        // be dropped in superblock callbacks or under locks that `unfreeze_fs` takes.
         if self.frozen.load(Relaxed) {
-            let _ = self.thaw();
+            if let Err(e) = self.thaw() {
+                pr_warn!("cannot thaw a superblock frozen by a dropped pin: {e:?}\n");
+            }
         }
         // SAFETY: By the type invariant we own this mount reference.
         unsafe { bindings::mntput(self.mnt.as_ptr()) };
