@@ -68,18 +68,11 @@ patches:
 clean-cache:
 	rm -rf "$${KHOFS_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/khofs}/build"
 
-# Mount-after-kexec cost vs recreating the same data in tmpfs, same VM, and sequential
-# I/O throughput next to tmpfs (not in CI).
+# khofs next to memfd + LUO and tmpfs in the same VM: handover of one big file
+# in 4 KiB and 2 MiB folios (small and default KHO scratch), small files,
+# sequential I/O (not in CI; BENCH_ROUNDS, BENCH_MIB, BENCH_FOLIOS, BENCH_SCRATCH).
 bench: build
-	@for cfg in "1024 0" "0 100000" "1024 100000"; do set -- $$cfg; \
-		echo "== bench: $$1 MiB in one file, $$2 small files"; \
-		BENCH_MIB=$$1 BENCH_FILES=$$2 KHOFS_VM_MEM=4G KHOFS_APPEND="khofs.bench_mib=$$1 khofs.bench_files=$$2" \
-		$(ST)/vmtest.sh -k "$(BZIMAGE)" -s $(ST)/khofs_bench.sh -n 2 -t 900 \
-			-l "$${KHOFS_CACHE:-$$HOME/.cache/khofs}/vm/bench-$$1-$$2.log" | grep -E "RESULT|khofs:|vmtest:" || exit 1; \
-	done
-	@echo "== bench: sequential I/O, khofs next to tmpfs (256 MiB, median of 7)"
-	@KHOFS_VM_MEM=3G $(ST)/vmtest.sh -k "$(BZIMAGE)" -s $(ST)/khofs_iobench.sh -n 1 -t 900 \
-		-l "$${KHOFS_CACHE:-$$HOME/.cache/khofs}/vm/iobench.log" | grep -E "RESULT|vmtest:"
+	@scripts/bench.sh
 
 # Model-checked random namespace and data operations for STRESS_SECONDS per stage
 # across NSMODEL_STAGES-1 kexecs (tmpfs as the oracle, SEED to reproduce), then

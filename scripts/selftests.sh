@@ -9,7 +9,8 @@ DEST=${SELFTESTS_DIR:-$CACHE/selftests}
 mkdir -p "$DEST"
 # kselftest.h comes from the kernel tree.
 [ -f "$SRC/tools/testing/selftests/kselftest.h" ] || "$REPO/scripts/kernel.sh" prepare
-CFLAGS=(-O2 -Wall -Wextra -Werror -static -I"$SRC/tools/testing/selftests" -I"$REPO/include/uapi")
+CFLAGS=(-O2 -Wall -Wextra -Werror -static -I"$SRC/tools/testing/selftests" -I"$REPO/include/uapi"
+	-idirafter "$SRC/include/uapi")
 # Every C file of the selftests directory is one program.
 for src in "$ST"/*.c; do
 	prog=$(basename "$src" .c)

@@ -11,16 +11,25 @@
  *   khofs_bench io DIR MIB               sequential I/O on a MIB MiB file in DIR:
  *                                        write and read in 4 KiB and in 1 MiB
  *                                        calls, and read a hole of that size
+ *   khofs_bench freeze DIR 0             freeze the file system (khofs: prepare)
+ *   khofs_bench luo-preserve NAME MIB    write MIB MiB into a memfd, preserve it in
+ *                                        LUO session NAME, keep the session open
+ *                                        (a child holds it until the kexec)
+ *   khofs_bench luo-retrieve NAME MIB    after the kexec: retrieve it, read it back
  *
  * Each prints "RESULT <what> <milliseconds>" and exits non-zero on a mismatch.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/liveupdate.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -48,9 +57,113 @@ static void fill_chunk(uint64_t *buf, uint64_t off)
 		buf[i] = (off + i * 8) ^ 0x6b686f66deadbeefull;
 }
 
+/* Detach from the caller's terminal and pipes. */
+static void fd_silence(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd < 0)
+		exit(1);
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
 static void small_name(char *buf, size_t len, const char *dir, long i)
 {
 	snprintf(buf, len, "%s/d%03ld/f%06ld", dir, i / 1000, i);
+}
+
+static int open_luo(void)
+{
+	int fd = open("/dev/liveupdate", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die("/dev/liveupdate (boot with liveupdate=on)");
+	return fd;
+}
+
+/*
+ * Write MIB MiB into a memfd (its folio size follows shmem_enabled), preserve
+ * it in LUO session NAME (timed: the memfd counterpart of freezing khofs), and
+ * leave a child holding the session open, so that it is handed over at kexec.
+ */
+static int luo_preserve(const char *name, long mib)
+{
+	static uint64_t chunk[CHUNK / 8];
+	struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
+	struct liveupdate_session_preserve_fd pf = { .size = sizeof(pf) };
+	int luo, mfd;
+	pid_t pid;
+	double t0;
+
+	mfd = memfd_create("khofs_bench", MFD_CLOEXEC);
+	if (mfd < 0)
+		die("memfd_create");
+	t0 = now_ms();
+	for (uint64_t off = 0; off < (uint64_t)mib << 20; off += CHUNK) {
+		fill_chunk(chunk, off);
+		if (pwrite(mfd, chunk, CHUNK, off) != CHUNK)
+			die("pwrite memfd");
+	}
+	printf("RESULT luo-fill-%ldMiB %.1f\n", mib, now_ms() - t0);
+	luo = open_luo();
+	snprintf((char *)cs.name, sizeof(cs.name), "%s", name);
+	if (ioctl(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, &cs))
+		die("LIVEUPDATE_IOCTL_CREATE_SESSION");
+	pf.fd = mfd;
+	pf.token = 1;
+	t0 = now_ms();
+	if (ioctl(cs.fd, LIVEUPDATE_SESSION_PRESERVE_FD, &pf))
+		die("LIVEUPDATE_SESSION_PRESERVE_FD");
+	printf("RESULT luo-preserve %.1f\n", now_ms() - t0);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		/* The holder: keeps the session until the kexec. */
+		setsid();
+		fd_silence();
+		for (;;)
+			pause();
+	}
+	return 0;
+}
+
+/* Take memfd NAME back after the kexec: retrieve (timed), then read it all. */
+static int luo_retrieve(const char *name, long mib)
+{
+	static uint64_t chunk[CHUNK / 8], want[CHUNK / 8];
+	struct liveupdate_ioctl_retrieve_session rs = { .size = sizeof(rs) };
+	struct liveupdate_session_retrieve_fd rf = { .size = sizeof(rf) };
+	struct liveupdate_session_finish fin = { .size = sizeof(fin) };
+	long bad = 0;
+	int luo;
+	double t0;
+
+	luo = open_luo();
+	snprintf((char *)rs.name, sizeof(rs.name), "%s", name);
+	t0 = now_ms();
+	if (ioctl(luo, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &rs))
+		die("LIVEUPDATE_IOCTL_RETRIEVE_SESSION");
+	rf.token = 1;
+	if (ioctl(rs.fd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf))
+		die("LIVEUPDATE_SESSION_RETRIEVE_FD");
+	printf("RESULT luo-retrieve %.1f\n", now_ms() - t0);
+	t0 = now_ms();
+	for (uint64_t off = 0; off < (uint64_t)mib << 20; off += CHUNK) {
+		fill_chunk(want, off);
+		if (pread(rf.fd, chunk, CHUNK, off) != CHUNK ||
+		    memcmp(chunk, want, CHUNK))
+			bad++;
+	}
+	printf("RESULT luo-verify-big-%ldMiB %.1f\n", mib, now_ms() - t0);
+	if (ioctl(rs.fd, LIVEUPDATE_SESSION_FINISH, &fin))
+		die("LIVEUPDATE_SESSION_FINISH");
+	return bad ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -74,6 +187,21 @@ int main(int argc, char **argv)
 		printf("RESULT mount-%s %.1f\n", argv[2], now_ms() - t0);
 		return 0;
 	}
+	if (!strcmp(argv[1], "freeze")) {
+		/* Freezing khofs prepares its handover. */
+		fd = open(argv[2], O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			die(argv[2]);
+		t0 = now_ms();
+		if (ioctl(fd, FIFREEZE, 0))
+			die("FIFREEZE");
+		printf("RESULT freeze %.1f\n", now_ms() - t0);
+		return 0;
+	}
+	if (!strcmp(argv[1], "luo-preserve"))
+		return luo_preserve(argv[2], n);
+	if (!strcmp(argv[1], "luo-retrieve"))
+		return luo_retrieve(argv[2], n);
 	if (!strcmp(argv[1], "io")) {
 		static const long sizes[] = { 4096, 1 << 20 };
 

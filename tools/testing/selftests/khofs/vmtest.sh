@@ -16,7 +16,8 @@
 #
 # Environment: KHOFS_ACCEL=auto|tcg|kvm (auto probes KVM once and falls back
 # to TCG), KHOFS_VM_MEM (default 1G), KHOFS_KHO_SCRATCH (the kho_scratch= sizes,
-# default 64M,128M,0M; a KASAN kernel needs its shadow to fit in the global one),
+# default 64M,128M,0M; a KASAN kernel needs its shadow to fit in the global one;
+# "default" for the kernel's own sizing),
 # SELFTESTS_DIR (built selftest binaries).
 set -euo pipefail
 
@@ -88,7 +89,9 @@ ACCEL=$(accel)
 CPU=()
 [ "$ACCEL" = kvm ] && CPU=(-cpu host)
 
-APPEND="console=ttyS0 earlyprintk=serial loglevel=7 panic=-1 oops=panic kho=on kho_scratch=${KHOFS_KHO_SCRATCH:-64M,128M,0M} khofs.stage=1 khofs.stages=$STAGES $APPEND_EXTRA"
+SCRATCH=${KHOFS_KHO_SCRATCH:-64M,128M,0M}
+[ "$SCRATCH" = default ] && SCRATCH= || SCRATCH="kho_scratch=$SCRATCH"
+APPEND="console=ttyS0 earlyprintk=serial loglevel=7 panic=-1 oops=panic kho=on $SCRATCH khofs.stage=1 khofs.stages=$STAGES $APPEND_EXTRA"
 echo "vmtest: $(basename "$SCRIPT"), $STAGES stage(s), accel=$ACCEL, timeout ${TIMEOUT}s, log $LOG"
 set +e
 timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" "${CPU[@]}" -M q35 \
