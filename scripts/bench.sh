@@ -47,6 +47,8 @@ for scratch in ${BENCH_SCRATCH:-small default}; do
 				khofs.bench_mib="$MIB" khofs.bench_folio="$folio"
 			tr -d '\r' <"$log" | grep '^RESULT ' | sed "s/^/$cfg /" | tee -a "$results" |
 				sed 's/^/  /'
+			tr -d '\r' <"$log" | grep -o 'khofs: .*\(prepared handover\|taken over in\).*' |
+				sed 's/^/  /'
 		done
 	done
 done

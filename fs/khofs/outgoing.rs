@@ -16,6 +16,7 @@ use kernel::{
     prelude::*,
     rbtree::RBTree,
     sync::atomic::Relaxed,
+    time::{Delta, Instant, Monotonic},
 };
 
 /// A handover prepared for the next kernel: the published blob and the preserved folios.
@@ -53,15 +54,21 @@ impl Published {
 /// whoever froze the file system, before any point of no return.
 pub(crate) fn prepare(inst: &Instance, root: &Dentry) -> Result<Published> {
     let mut preserved = KVVec::new();
-    match publish(inst, root, &mut preserved) {
+    let mut t = Times::default();
+    match publish(inst, root, &mut preserved, &mut t) {
         Ok((sub, tables, m)) => {
             pr_info!(
-                "{}: prepared handover: {} inodes, {} entries, {} folios, {} bytes of metadata\n",
+                "{}: prepared handover: {} inodes, {} entries, {} folios, {} bytes of metadata \
+                 in {} us (record and preserve {} us, encode {} us, check {} us)\n",
                 inst.node.to_str().unwrap_or("?"),
                 m.inodes.len(),
                 m.dirents.len(),
                 m.folios.len(),
-                sub.as_slice().len() + m.tables_size()
+                sub.as_slice().len() + m.tables_size(),
+                t.start.elapsed().as_micros_ceil(),
+                t.recorded.as_micros_ceil(),
+                (t.encoded - t.recorded).as_micros_ceil(),
+                (t.checked - t.encoded).as_micros_ceil()
             );
             Ok(Published {
                 sub,
@@ -87,6 +94,25 @@ pub(crate) fn prepare(inst: &Instance, root: &Dentry) -> Result<Published> {
 /// Size of the pieces the tables are preserved in (order-8 allocations).
 const CHUNK: usize = 1 << 20;
 
+/// When the steps of [`publish`] ended, from its start.
+struct Times {
+    start: Instant<Monotonic>,
+    recorded: Delta,
+    encoded: Delta,
+    checked: Delta,
+}
+
+impl Default for Times {
+    fn default() -> Self {
+        Self {
+            start: Instant::now(),
+            recorded: Delta::ZERO,
+            encoded: Delta::ZERO,
+            checked: Delta::ZERO,
+        }
+    }
+}
+
 /// Builds, encodes and publishes the handover of `inst`, after checking that the next kernel
 /// will accept it: the published FDT and tables are decoded and validated exactly as the next
 /// kernel does.
@@ -94,10 +120,12 @@ fn publish(
     inst: &Instance,
     root: &Dentry,
     preserved: &mut KVVec<PreservedFolio>,
+    t: &mut Times,
 ) -> Checked<(Subtree, KVVec<PreservedBuf>, Manifest)> {
     let fail = |why: &'static str| move |err: Error| Refusal::Failed { why, err };
     let m = build(root, inst.next_ino.load(Relaxed), preserved)
         .map_err(fail("cannot record the tree"))?;
+    t.recorded = t.start.elapsed();
     let mut tables = KVVec::with_capacity(m.tables_size(), GFP_KERNEL)?;
     tables.resize(m.tables_size(), 0, GFP_KERNEL)?;
     m.encode_tables(&mut tables)
@@ -118,6 +146,7 @@ fn publish(
         .map_err(fail("cannot encode the FDT"))?;
 
     // What the next kernel will do with it: decode from the published bytes, then validate.
+    t.encoded = t.start.elapsed();
     let read = |chunks: &[(u64, u64)], out: &mut KVVec<u8>| -> Result {
         if chunks.len() != pieces.len() {
             return Err(EINVAL);
@@ -145,6 +174,7 @@ fn publish(
         ),
         Err(r) => return Err(r),
     }
+    t.checked = t.start.elapsed();
     let sub = Subtree::add(&inst.node, fdt, len).map_err(fail("cannot publish the FDT"))?;
     Ok((sub, pieces, m))
 }

@@ -156,7 +156,7 @@ impl Folio {
 ///
 /// `ptr` points to a valid folio whose only reference is owned by this object; the folio is
 /// fresh: not in a page cache, not mapped, not locked, on no LRU list, not charged to a memory
-/// cgroup, not swap-backed, and not a hugetlb or slab folio.
+/// cgroup, not swap-backed, and not a hugetlb or slab folio; all its bytes are initialised.
 ///
 /// # Examples
 ///
@@ -185,7 +185,8 @@ impl UniqueFolio {
     /// `ptr` must point to a valid folio whose only reference is owned by the caller and
     /// transferred to the returned object, and the folio must be fresh as the type invariant
     /// describes (for example just returned by `folio_alloc` without `__GFP_ACCOUNT`, or by
-    /// `kho_restore_folio`).
+    /// `kho_restore_folio`). Every byte of it must be initialised (e.g. `__GFP_ZERO`, or data
+    /// written before a kexec): it can be read, and put into a page cache as up to date.
     pub unsafe fn from_raw(ptr: NonNull<bindings::folio>) -> Self {
         // INVARIANT: Per the safety requirements.
         Self { ptr }

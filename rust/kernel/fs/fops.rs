@@ -127,7 +127,8 @@ pub struct Fsync<'a, T: FileSystem> {
 ///
 /// # Invariants
 ///
-/// The fields are the valid arguments, on a file of a `T` superblock, of one `splice_read` call, for `'a`.
+/// The fields are the valid arguments, on a file of a `T` superblock, of one `splice_read` call,
+/// for `'a`.
 pub struct SpliceRead<'a, T: FileSystem> {
     file: *mut bindings::file,
     ppos: *mut bindings::loff_t,
@@ -140,8 +141,15 @@ pub struct SpliceRead<'a, T: FileSystem> {
 impl<T: FileSystem> SpliceRead<'_, T> {
     /// Splices by reading through the file's `read_iter` into pipe buffers
     /// (`copy_splice_read`).
-    pub fn copy_splice_read(self) -> Result<usize> {
-        // SAFETY: By the type invariant these are the arguments of a `splice_read` call.
+    ///
+    /// # Safety
+    ///
+    /// The file's `read_iter` must report only bytes it wrote into the iterator:
+    /// `copy_splice_read` puts that many bytes of pages it did not initialise into the pipe.
+    /// (A safe `read_iter` can advance the iterator without writing.)
+    pub unsafe fn copy_splice_read(self) -> Result<usize> {
+        // SAFETY: By the type invariant these are the arguments of a `splice_read` call; the
+        // count is trusted per the safety requirements.
         let n = unsafe {
             bindings::copy_splice_read(self.file, self.ppos, self.pipe, self.len, self.flags)
         };
@@ -153,7 +161,8 @@ impl<T: FileSystem> SpliceRead<'_, T> {
 ///
 /// # Invariants
 ///
-/// The fields are the valid arguments, on a file of a `T` superblock, of one `splice_write` call, for `'a`.
+/// The fields are the valid arguments, on a file of a `T` superblock, of one `splice_write` call,
+/// for `'a`.
 pub struct SpliceWrite<'a, T: FileSystem> {
     pipe: *mut bindings::pipe_inode_info,
     file: *mut bindings::file,
@@ -179,7 +188,8 @@ impl<T: FileSystem> SpliceWrite<'_, T> {
 ///
 /// # Invariants
 ///
-/// `desc` is the valid argument, for a file of a `T` superblock, of one `mmap_prepare` call, for `'a`.
+/// `desc` is the valid argument, for a file of a `T` superblock, of one `mmap_prepare` call, for
+/// `'a`.
 pub struct MmapPrepare<'a, T: FileSystem> {
     desc: *mut bindings::vm_area_desc,
     _p: Marker<'a, T>,
@@ -198,7 +208,8 @@ impl<T: FileSystem> MmapPrepare<'_, T> {
 ///
 /// # Invariants
 ///
-/// The fields are the valid arguments, on a file of a `T` superblock, of one `get_unmapped_area` call, for `'a`.
+/// The fields are the valid arguments, on a file of a `T` superblock, of one `get_unmapped_area`
+/// call, for `'a`.
 pub struct UnmappedArea<'a, T: FileSystem> {
     file: *mut bindings::file,
     addr: c_ulong,

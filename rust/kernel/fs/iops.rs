@@ -17,7 +17,7 @@
 use crate::{
     bindings,
     error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
-    fs::{dentry::Dentry, inode::Inode, sb::FileSystem, File},
+    fs::{dentry::Dentry, inode::Inode, sb::FileSystem},
     prelude::*,
 };
 use core::marker::PhantomData;
@@ -31,7 +31,8 @@ type Marker<'a, T> = PhantomData<(&'a Inode, fn() -> T)>;
 ///
 /// # Invariants
 ///
-/// The pointers are the valid arguments, on inodes of a `T` superblock, of one `lookup` call, for `'a`.
+/// The pointers are the valid arguments, on inodes of a `T` superblock, of one `lookup` call, for
+/// `'a`.
 pub struct Lookup<'a, T: FileSystem> {
     pub(crate) dir: *mut bindings::inode,
     pub(crate) dentry: *mut bindings::dentry,
@@ -81,7 +82,8 @@ impl<'a, T: FileSystem> NewEntry<'a, T> {
 ///
 /// # Invariants
 ///
-/// The pointers are the valid arguments, on inodes of a `T` superblock, of one `link` call, for `'a`.
+/// The pointers are the valid arguments, on inodes of a `T` superblock, of one `link` call, for
+/// `'a`.
 pub struct Link<'a, T: FileSystem> {
     pub(crate) old: *mut bindings::dentry,
     pub(crate) dir: *mut bindings::inode,
@@ -170,7 +172,8 @@ impl<T: FileSystem> Rmdir<'_, T> {
 ///
 /// # Invariants
 ///
-/// The pointers and flags are the valid arguments, on inodes of a `T` superblock, of one `rename` call, for `'a`.
+/// The pointers and flags are the valid arguments, on inodes of a `T` superblock, of one `rename`
+/// call, for `'a`.
 pub struct Rename<'a, T: FileSystem> {
     pub(crate) idmap: *mut bindings::mnt_idmap,
     pub(crate) old_dir: *mut bindings::inode,
@@ -228,7 +231,8 @@ impl<T: FileSystem> Rename<'_, T> {
 ///
 /// # Invariants
 ///
-/// The pointers and mode are the valid arguments, on inodes of a `T` superblock, of one `tmpfile` call, for `'a`.
+/// The pointers and mode are the valid arguments, on inodes of a `T` superblock, of one `tmpfile`
+/// call, for `'a`.
 pub struct Tmpfile<'a, T: FileSystem> {
     pub(crate) dir: *mut bindings::inode,
     pub(crate) file: *mut bindings::file,
@@ -236,19 +240,12 @@ pub struct Tmpfile<'a, T: FileSystem> {
     _p: Marker<'a, T>,
 }
 
-impl<'a, T: FileSystem> Tmpfile<'a, T> {
-    /// Returns the file being opened.
-    pub fn file(&self) -> &'a File {
-        // SAFETY: By the type invariant `file` is valid for `'a`.
-        unsafe { File::from_raw_file(self.file) }
-    }
-}
-
 /// A change of attributes (`setattr`): the inode of the positive `dentry` is locked.
 ///
 /// # Invariants
 ///
-/// The pointers are the valid arguments, on inodes of a `T` superblock, of one `setattr` call, for `'a`.
+/// The pointers are the valid arguments, on inodes of a `T` superblock, of one `setattr` call, for
+/// `'a`.
 pub struct Setattr<'a, T: FileSystem> {
     pub(crate) idmap: *mut bindings::mnt_idmap,
     pub(crate) dentry: *mut bindings::dentry,
@@ -269,7 +266,8 @@ impl<T: FileSystem> Setattr<'_, T> {
 ///
 /// # Invariants
 ///
-/// The pointers and flags are the valid arguments, on inodes of a `T` superblock, of one `getattr` call, for `'a`.
+/// The pointers and flags are the valid arguments, on inodes of a `T` superblock, of one `getattr`
+/// call, for `'a`.
 pub struct Getattr<'a, T: FileSystem> {
     pub(crate) idmap: *mut bindings::mnt_idmap,
     pub(crate) path: *const bindings::path,

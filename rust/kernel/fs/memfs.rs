@@ -615,7 +615,7 @@ impl<T: FileSystem> InodeOperations for DirOps<T> {
         // SAFETY: By the invariant of `Tmpfile`, `dir` is a locked directory of ours and
         // `file` a file being opened on a dentry in it; the inode is new.
         unsafe {
-            let file = op.file().as_ptr();
+            let file = op.file;
             let inode = Ops::<T>::new_child_inode(op.dir, op.mode, 0)?;
             let dentry = bindings::file_path_dentry(file);
             Ops::<T>::init_security(op.dir, dentry, &inode)?;
@@ -760,7 +760,9 @@ impl<T: FileSystem> FileOperations for FileOps<T> {
 
     /// Through `read_iter`, so holes are not filled in.
     fn splice_read(op: SpliceRead<'_, T>) -> Result<usize> {
-        op.copy_splice_read()
+        // SAFETY: `read_iter` is `Self::read_iter`, which reports only bytes it copied or
+        // zeroed into the iterator.
+        unsafe { op.copy_splice_read() }
     }
 
     fn splice_write(op: SpliceWrite<'_, T>) -> Result<usize> {
@@ -832,9 +834,8 @@ impl<T: FileSystem> AddressSpaceOperations for Aops<T> {
     ) -> u32 {
         let _ = len;
         if !folio.is_uptodate() {
-            // Zero all but what was copied: `write_begin` zeroed the rest of a new folio, but
-            // a short copy leaves part of the write's range stale, and nothing proves where the
-            // folio came from.
+            // A new folio: zero all but what was copied. `write_begin` does not zero (this is
+            // the only place), so this must stay, also for short and zero-byte copies.
             let from = (pos - folio.pos()) as usize;
             folio.zero_range(0, from);
             folio.zero_range(from + copied as usize, folio.size());
@@ -858,7 +859,12 @@ impl<T: FileSystem> AddressSpaceOperations for Aops<T> {
         op.noop_dirty_folio()
     }
 
+    /// Folios of a [`FileSystem::PINNED`] file system stay where they are.
     fn migrate_folio(_mapping: &Mapping<T>, _src: &Folio) -> Migrate {
-        Migrate::Filemap
+        if T::PINNED {
+            Migrate::Refuse(EBUSY)
+        } else {
+            Migrate::Filemap
+        }
     }
 }

@@ -131,7 +131,8 @@ pub trait FileSystem: Sized + Send + Sync + 'static {
 
     /// Whether file data is allocated from memory that is not movable (`GFP_HIGHUSER`, as
     /// ramfs's) rather than from movable memory (as tmpfs's). For file systems whose data must
-    /// stay at its physical address; their [`FileSystem::Aops`] then refuse migration.
+    /// stay at its physical address; their [`FileSystem::Aops`] must refuse migration (as
+    /// [`super::memfs::Aops`] then does).
     const PINNED: bool = false;
 
     /// The inode operations of directories (e.g. [`super::memfs::DirOps`]).

@@ -38,6 +38,7 @@ fi
 # Time from this kernel's start to this script: the next kernel's boot.
 awk '{ printf "RESULT boot-to-script %.1f\n", $1 * 1000 }' /proc/uptime
 khofs_bench mount khofs $K | sed 's/mount-khofs/restore/' | tag khofs
+dmesg | grep -o 'khofs: .*taken over in.*' | tail -n1
 khofs_bench verify-big $K/big "$MIB" | sed 's/verify-big-[0-9]*MiB/first-read/' | tag khofs
 khofs_bench luo-retrieve bench "$MIB" | sed -e 's/luo-retrieve/restore/' \
 	-e 's/luo-verify-big-[0-9]*MiB/first-read/' | tag luo
