@@ -7,10 +7,7 @@ use super::{
     model::{DirentRec, Manifest},
     Checked,
 };
-use kernel::{
-    prelude::*,
-    sort::{sort_unstable, sort_unstable_by_key},
-};
+use kernel::{prelude::*, sort::radix_sort_by_key};
 
 /// Lookups over a [`Manifest`]: inode numbers to positions in `inodes`, and directory
 /// entries grouped by parent. Built once, when the manifest is validated, and used again to
@@ -29,12 +26,12 @@ impl Index {
         for (n, i) in m.inodes.iter().enumerate() {
             by_ino.push((i.ino, n), GFP_KERNEL)?;
         }
-        sort_unstable(&mut by_ino);
+        radix_sort_by_key(&mut by_ino, |e| e.0, GFP_KERNEL)?;
         let mut by_parent = KVVec::with_capacity(m.dirents.len(), GFP_KERNEL)?;
         for k in 0..m.dirents.len() {
             by_parent.push(k, GFP_KERNEL)?;
         }
-        sort_unstable_by_key(&mut by_parent, |&k| m.dirents[k].parent);
+        radix_sort_by_key(&mut by_parent, |&k| m.dirents[k].parent, GFP_KERNEL)?;
         Ok(Self { by_ino, by_parent })
     }
 

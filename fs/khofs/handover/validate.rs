@@ -15,7 +15,7 @@ use kernel::{
     fs::dentry::is_valid_name,
     fs::inode::{types::*, S_IFMT},
     prelude::*,
-    sort::sort_unstable,
+    sort::{radix_sort_by_key, sort_unstable},
 };
 
 impl Manifest {
@@ -60,7 +60,7 @@ impl Manifest {
             let _ =
                 ranges.push_within_capacity((r.phys, r.phys + ((1u64 << r.order) << PAGE_SHIFT)));
         }
-        sort_unstable(&mut ranges);
+        radix_sort_by_key(&mut ranges, |r| r.0 >> PAGE_SHIFT, GFP_KERNEL)?;
         if ranges.windows(2).any(|w| w[1].0 < w[0].1) {
             return Err(bad("folio memory used twice"));
         }
