@@ -15,7 +15,7 @@ use kernel::{
     fs::dentry::is_valid_name,
     fs::inode::{types::*, S_IFMT},
     prelude::*,
-    sort::{radix_sort_by_key, sort_unstable},
+    sort::{radix_sort_by_key, sort_unstable_by},
 };
 
 impl Manifest {
@@ -77,7 +77,8 @@ impl Manifest {
         // (parent, name); count the entries each inode gets, then its links.
         let mut links: KVVec<u32> = KVVec::from_elem(0u32, self.inodes.len(), GFP_KERNEL)?;
         let mut entries: KVVec<u32> = KVVec::from_elem(0u32, self.inodes.len(), GFP_KERNEL)?;
-        let mut keys: KVVec<(u64, &[u8])> = KVVec::with_capacity(self.dirents.len(), GFP_KERNEL)?;
+        let mut keys: KVVec<(u64, u64, &[u8])> =
+            KVVec::with_capacity(self.dirents.len(), GFP_KERNEL)?;
         for d in self.dirents.iter() {
             let end = (d.name_off as usize)
                 .checked_add(d.name_len as usize)
@@ -98,10 +99,9 @@ impl Manifest {
                 return Err(bad("entry for the root"));
             }
             entries[c] = entries[c].saturating_add(1);
-            let _ = keys.push_within_capacity((d.parent, name));
+            let _ = keys.push_within_capacity((d.parent, name_hash(name), name));
         }
-        sort_unstable(&mut keys);
-        if keys.windows(2).any(|w| w[0] == w[1]) {
+        if has_duplicate_names(&mut keys)? {
             return Err(bad("duplicate name in a directory"));
         }
         self.count_links(find, &mut links)?;
@@ -226,4 +226,37 @@ impl Manifest {
         }
         Ok(())
     }
+}
+
+/// FNV-1a: a 64-bit hash of an entry name, to group equal names without comparing them.
+fn name_hash(name: &[u8]) -> u64 {
+    name.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// Returns whether two of the `(parent, hash of name, name)` entries have the same parent and
+/// name. Radix-sorts by parent and hash (linear), then compares names only within groups of
+/// equal hashes (collisions sorted by name, so even crafted ones stay `O(n log n)`).
+fn has_duplicate_names(keys: &mut [(u64, u64, &[u8])]) -> Checked<bool> {
+    // Least significant key first: the sort is stable.
+    radix_sort_by_key(keys, |k| k.1, GFP_KERNEL)?;
+    radix_sort_by_key(keys, |k| k.0, GFP_KERNEL)?;
+    let mut i = 0;
+    while i < keys.len() {
+        let (parent, hash) = (keys[i].0, keys[i].1);
+        let run = keys[i..]
+            .iter()
+            .take_while(|k| k.0 == parent && k.1 == hash)
+            .count();
+        if run > 1 {
+            let group = &mut keys[i..i + run];
+            sort_unstable_by(group, |a, b| a.2.cmp(b.2));
+            if group.windows(2).any(|w| w[0].2 == w[1].2) {
+                return Ok(true);
+            }
+        }
+        i += run;
+    }
+    Ok(false)
 }
