@@ -11,9 +11,8 @@
 //! Layout of the driver (each file uses only those listed after it, so there are no import
 //! circles):
 //! - [`control`]: `/dev/khofs`, to discard instances (uses `registry`, `incoming`, `instance`);
-//! - [`mount`]: the file system type and superblock lifecycle (uses `aops`, `registry`,
-//!   `incoming`, `instance`);
-//! - [`aops`]: the address-space operations: those of `kernel::fs::memfs`, without migration;
+//! - [`mount`]: the file system type and superblock lifecycle (uses `registry`, `incoming`,
+//!   `instance`);
 //! - [`kexec`]: the reboot notifier that hands everything over at `kexec -e` (uses
 //!   `registry`);
 //! - [`registry`]: the instances, prepared and held handovers (uses `outgoing`, `incoming`,
@@ -32,7 +31,6 @@ use kernel::{
     reboot,
 };
 
-mod aops;
 mod control;
 mod handover;
 mod incoming;

@@ -7,7 +7,6 @@
 //! mount of `db` takes over what the previous kernel handed over for `db`.
 
 use crate::{
-    aops::Pinned,
     incoming,
     instance::{is_valid_instance_name, Instance, NAME_MAX},
     limits::{self, Limits, MountOptions, DEFAULT_ROOT_MODE},
@@ -49,8 +48,8 @@ impl FileSystem for KhoFs {
     type DirOps = memfs::DirOps<Self>;
     type FileInodeOps = memfs::FileInodeOps<Self>;
     type FileOps = memfs::FileOps<Self>;
-    // Folios never move: their addresses are handed to the next kernel.
-    type Aops = Pinned<Self>;
+    // With `PINNED`, its folios refuse migration: their addresses go to the next kernel.
+    type Aops = memfs::Aops<Self>;
     const NAME: &'static CStr = c"khofs";
     const MAGIC: u32 = KHOFS_MAGIC;
     const PARAMS: Params = limits::PARAMS;
@@ -230,13 +229,14 @@ fn build(sb: &NewSuperBlock<KhoFs>, inst: &Instance) -> Result {
     match incoming::build_tree(sb, &m, &index) {
         Ok(next_ino) => {
             inst.next_ino.store(next_ino, Relaxed);
+            let total = start.elapsed();
             let us = |d: Delta| d.as_micros_ceil();
             pr_info!(
                 "{name}: taken over in {} us: decode {} us, validate {} us, rebuild {} us\n",
-                us(start.elapsed()),
+                us(total),
                 us(decoded),
                 us(validated - decoded),
-                us(start.elapsed() - validated)
+                us(total - validated)
             );
             Ok(())
         }

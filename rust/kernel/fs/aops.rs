@@ -16,7 +16,10 @@ use crate::{
     bindings,
     error::{from_result, VTABLE_DEFAULT_ERROR},
     folio::Folio,
-    fs::{inode::Inode, sb::FileSystem},
+    fs::{
+        inode::Inode,
+        sb::{slot, FileSystem},
+    },
     prelude::*,
     types::Opaque,
 };
@@ -314,36 +317,12 @@ pub struct AopsVtable<T>(PhantomData<T>);
 impl<T: AddressSpaceOperations> AopsVtable<T> {
     /// The table, with the slots `T` implements.
     pub const VTABLE: bindings::address_space_operations = bindings::address_space_operations {
-        read_folio: if T::HAS_READ_FOLIO {
-            Some(Self::read_folio)
-        } else {
-            None
-        },
-        readahead: if T::HAS_READAHEAD {
-            Some(Self::readahead)
-        } else {
-            None
-        },
-        write_begin: if T::HAS_WRITE_BEGIN {
-            Some(Self::write_begin)
-        } else {
-            None
-        },
-        write_end: if T::HAS_WRITE_END {
-            Some(Self::write_end)
-        } else {
-            None
-        },
-        dirty_folio: if T::HAS_DIRTY_FOLIO {
-            Some(Self::dirty_folio)
-        } else {
-            None
-        },
-        migrate_folio: if T::HAS_MIGRATE_FOLIO {
-            Some(Self::migrate_folio)
-        } else {
-            None
-        },
+        read_folio: slot(T::HAS_READ_FOLIO, Self::read_folio),
+        readahead: slot(T::HAS_READAHEAD, Self::readahead),
+        write_begin: slot(T::HAS_WRITE_BEGIN, Self::write_begin),
+        write_end: slot(T::HAS_WRITE_END, Self::write_end),
+        dirty_folio: slot(T::HAS_DIRTY_FOLIO, Self::dirty_folio),
+        migrate_folio: slot(T::HAS_MIGRATE_FOLIO, Self::migrate_folio),
         ..pin_init::zeroed()
     };
 

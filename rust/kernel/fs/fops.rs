@@ -17,7 +17,11 @@
 use crate::{
     bindings,
     error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
-    fs::{inode::Inode, sb::FileSystem, File, Kiocb},
+    fs::{
+        inode::Inode,
+        sb::{slot, FileSystem},
+        File, Kiocb,
+    },
     iov::{IovIterDest, IovIterSource},
     prelude::*,
 };
@@ -336,15 +340,6 @@ pub trait FileOperations: Sized + 'static {
 /// hand out argument objects that say so. [`super::memfs`] installs the tables a
 /// [`FileSystem`] names on its inodes.
 pub struct FopsVtable<T>(PhantomData<T>);
-
-/// Returns `Some(f)` if `has`, for the slots of a C table.
-const fn slot<F: Copy>(has: bool, f: F) -> Option<F> {
-    if has {
-        Some(f)
-    } else {
-        None
-    }
-}
 
 /// Converts the result of an I/O callback into the C return value, with a count of at most
 /// `max` bytes (what the callback really moved), so that callers that trust the count (the

@@ -17,7 +17,11 @@
 use crate::{
     bindings,
     error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
-    fs::{dentry::Dentry, inode::Inode, sb::FileSystem},
+    fs::{
+        dentry::Dentry,
+        inode::Inode,
+        sb::{slot, FileSystem},
+    },
     prelude::*,
 };
 use core::marker::PhantomData;
@@ -389,15 +393,6 @@ pub trait InodeOperations: Sized + 'static {
 /// hand out argument objects that say so. [`super::sb`] and [`super::memfs`] install the
 /// tables a [`FileSystem`] names on its inodes.
 pub struct IopsVtable<T>(PhantomData<T>);
-
-/// Returns `Some(f)` if `has`, for the slots of a C table.
-const fn slot<F: Copy>(has: bool, f: F) -> Option<F> {
-    if has {
-        Some(f)
-    } else {
-        None
-    }
-}
 
 impl<T: InodeOperations> IopsVtable<T> {
     /// The table, with the slots `T` implements.

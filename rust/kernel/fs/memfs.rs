@@ -828,11 +828,10 @@ impl<T: FileSystem> AddressSpaceOperations for Aops<T> {
     fn write_end(
         mapping: &Mapping<T>,
         pos: i64,
-        len: u32,
+        _len: u32,
         copied: u32,
         folio: LockedFolio<'_, T>,
     ) -> u32 {
-        let _ = len;
         if !folio.is_uptodate() {
             // A new folio: zero all but what was copied. `write_begin` does not zero (this is
             // the only place), so this must stay, also for short and zero-byte copies.

@@ -41,6 +41,16 @@ use crate::{
 };
 use core::{marker::PhantomData, ptr::NonNull};
 
+/// Returns `Some(f)` if `has`: the slot of a C operations table for a `#[vtable]` method
+/// (`has` is its `HAS_*` constant).
+pub(crate) const fn slot<F: Copy>(has: bool, f: F) -> Option<F> {
+    if has {
+        Some(f)
+    } else {
+        None
+    }
+}
+
 /// An in-memory file system type.
 ///
 /// Superblocks of the type are set up by [`FileSystem::fill_super`] and operated on through
@@ -767,16 +777,8 @@ impl<T: FileSystem> Tables<T> {
         show_options: Some(Self::show_options),
         evict_inode: Some(Self::evict_inode),
         drop_inode: Some(bindings::inode_just_drop),
-        freeze_fs: if T::SuperOps::HAS_FREEZE_FS {
-            Some(Self::freeze_fs)
-        } else {
-            None
-        },
-        unfreeze_fs: if T::SuperOps::HAS_UNFREEZE_FS {
-            Some(Self::unfreeze_fs)
-        } else {
-            None
-        },
+        freeze_fs: slot(T::SuperOps::HAS_FREEZE_FS, Self::freeze_fs),
+        unfreeze_fs: slot(T::SuperOps::HAS_UNFREEZE_FS, Self::unfreeze_fs),
         ..pin_init::zeroed()
     };
 
