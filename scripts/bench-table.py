@@ -4,12 +4,15 @@
 
 Input: lines "CONFIG RESULT PEER-METRIC VALUE" on stdin (CONFIG names the run, e.g.
 "1024MiB-4k"); one line per measurement, several rounds per configuration.
+With --baseline CONFIG, metrics without a peer (boot times) also get a row
+"METRIC-extra": the run's median minus the baseline configuration's median.
 """
 import collections
 import statistics
 import sys
 
 PEERS = ("khofs", "luo", "tmpfs")
+baseline = sys.argv[2] if len(sys.argv) == 3 and sys.argv[1] == "--baseline" else None
 vals = collections.defaultdict(list)
 order = []
 for line in sys.stdin:
@@ -32,13 +35,17 @@ def cell(xs):
     return f"{m:.1f} ({min(xs):.1f}-{max(xs):.1f})" if len(xs) > 1 else f"{m:.1f}"
 
 
-print("| run | metric (ms) | khofs | memfd+LUO | tmpfs | khofs/LUO | khofs/tmpfs |")
+print("| run | metric (ms, or as named) | khofs | memfd+LUO | tmpfs | khofs/LUO | khofs/tmpfs |")
 print("|---|---|---|---|---|---|---|")
 for cfg, metric in order:
     row = {p: vals.get((cfg, metric, p), []) for p in PEERS}
     other = vals.get((cfg, metric, ""), [])
     if other:
         print(f"| {cfg} | {metric} | {cell(other)} | | | | |")
+        base = vals.get((baseline, metric, ""), [])
+        if base and cfg != baseline:
+            extra = statistics.median(other) - statistics.median(base)
+            print(f"| {cfg} | {metric}-extra | {extra:+.1f} | | | | |")
         continue
     ratios = []
     for p in ("luo", "tmpfs"):

@@ -3,12 +3,13 @@
 //! Instances and their names. Uses `limits`.
 
 use crate::limits::Limits;
-use kernel::{prelude::*, str::CString, sync::atomic::Atomic};
+use kernel::{folio::FolioPacker, prelude::*, str::CString, sync::atomic::Atomic};
 
 /// Longest instance name (`KHOFS_NAME_MAX`): "khofs-" + name fits a 32-byte KHO node name.
 pub(crate) const NAME_MAX: usize = 26;
 
 /// One khofs instance (one superblock).
+#[pin_data]
 pub(crate) struct Instance {
     /// The instance name (the mount source).
     pub(crate) name: KVec<u8>,
@@ -18,6 +19,10 @@ pub(crate) struct Instance {
     pub(crate) next_ino: Atomic<u64>,
     /// Space and inode limits from the mount options, and the usage.
     pub(crate) limits: Limits,
+    /// Where new single pages of file data come from: chunks of adjacent pages, so that the
+    /// data is compact in memory and its handover has few ranges.
+    #[pin]
+    pub(crate) packer: FolioPacker,
 }
 
 impl Instance {

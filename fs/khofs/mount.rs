@@ -13,6 +13,7 @@ use crate::{
     registry::{self, Held, Named, STATE},
 };
 use kernel::{
+    folio::FolioPacker,
     fs::{
         inode::{Attrs, S_IFDIR},
         memfs,
@@ -76,13 +77,14 @@ impl FileSystem for KhoFs {
         owned.extend_from_slice(name, GFP_KERNEL)?;
         let text = core::str::from_utf8(name).map_err(|_| EINVAL)?;
         let node = CString::try_from_fmt(fmt!("khofs-{text}"))?;
-        let inst = Arc::new(
-            Instance {
+        let inst = Arc::pin_init(
+            try_pin_init!(Instance {
                 name: owned,
                 node,
                 next_ino: Atomic::new(ROOT_INO + 1),
                 limits: Limits::new(),
-            },
+                packer <- FolioPacker::new(),
+            }? Error),
             GFP_KERNEL,
         )?;
         state.instances.push(
@@ -98,6 +100,10 @@ impl FileSystem for KhoFs {
 
     fn accounting<'a>(inst: &'a ArcBorrow<'_, Instance>) -> &'a Limits {
         &inst.limits
+    }
+
+    fn packer<'a>(inst: &'a ArcBorrow<'_, Instance>) -> Option<&'a FolioPacker> {
+        Some(&inst.packer)
     }
 
     fn parse_param(opts: &mut MountOptions, param: &Param<'_>) -> Result {

@@ -5,7 +5,13 @@
 //! C headers: [`include/linux/mm.h`](srctree/include/linux/mm.h),
 //! [`include/linux/mm_types.h`](srctree/include/linux/mm_types.h).
 
-use crate::{bindings, page::PAGE_SHIFT, sync::aref::AlwaysRefCounted, types::Opaque};
+use crate::{
+    bindings, new_mutex,
+    page::PAGE_SHIFT,
+    prelude::*,
+    sync::{aref::AlwaysRefCounted, Mutex},
+    types::Opaque,
+};
 use core::{mem::ManuallyDrop, ptr::NonNull};
 
 /// Returns the largest folio order the page cache uses for a mapping with large folios:
@@ -231,5 +237,182 @@ impl Drop for UniqueFolio {
     fn drop(&mut self) {
         // SAFETY: By the type invariant we own the only reference; this frees the folio.
         unsafe { bindings::folio_put(self.ptr.as_ptr()) };
+    }
+}
+
+/// A folio fresh from the page allocator whose holder owns it exclusively and whose bytes are
+/// not initialised.
+///
+/// It is what a page cache wants for a new folio that a write will fill: nothing reads it
+/// through this type, and [`NewFolio::into_raw`] hands it on, e.g. to `filemap_add_folio`.
+///
+/// # Invariants
+///
+/// `ptr` points to a valid order-0 folio whose only reference is owned by this object; the
+/// folio is fresh as for [`UniqueFolio`], but its contents may be uninitialised.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{folio::FolioPacker, prelude::*};
+///
+/// /// Returns the physical address of a new page from `packer`, and frees it.
+/// fn where_next(packer: &FolioPacker) -> Result<u64> {
+///     Ok(packer.alloc()?.phys())
+/// }
+/// ```
+pub struct NewFolio {
+    ptr: NonNull<bindings::folio>,
+}
+
+// SAFETY: The folio is owned exclusively; it may be handed on and freed from any thread.
+unsafe impl Send for NewFolio {}
+
+impl NewFolio {
+    /// Returns the physical address of the folio.
+    pub fn phys(&self) -> u64 {
+        // SAFETY: By the type invariant the folio is valid.
+        (unsafe { bindings::folio_pfn(self.ptr.as_ptr()) } as u64) << PAGE_SHIFT
+    }
+
+    /// Gives up ownership of the folio and returns it, still referenced once; its contents are
+    /// not initialised.
+    pub fn into_raw(self) -> NonNull<bindings::folio> {
+        ManuallyDrop::new(self).ptr
+    }
+}
+
+impl Drop for NewFolio {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we own the only reference; this frees the folio.
+        unsafe { bindings::folio_put(self.ptr.as_ptr()) };
+    }
+}
+
+/// Order of the chunks a [`FolioPacker`] splits into pages (2 MiB with 4 KiB pages).
+const PACK_ORDER: u32 = 9;
+
+/// The pages of a split chunk not yet handed out.
+///
+/// # Invariants
+///
+/// `next` points to the first of `left` consecutive order-0 pages, each referenced once by
+/// the owner of this object and otherwise fresh; `next` is only meaningful if `left > 0`.
+struct Chunk {
+    next: *mut bindings::page,
+    left: usize,
+}
+
+// SAFETY: The pages are owned by the chunk; they may be handed out and freed from any thread.
+unsafe impl Send for Chunk {}
+
+/// Hands out order-0 folios that lie next to each other in physical memory.
+///
+/// The page allocator gives single pages from wherever it has them, interleaved with every
+/// other allocation of the system. Memory that can never move (data of a file system whose
+/// pages must keep their physical address, see [`crate::fs::sb::FileSystem::PINNED`]) then
+/// ends up scattered over all of memory, where it blocks compaction and makes anything that
+/// describes it by address ranges (such as a kexec handover) as long as it has pages.
+///
+/// A packer allocates chunks of `1 << 9` pages (2 MiB with 4 KiB pages) with `alloc_pages`,
+/// splits each into single pages with `split_page` and hands them out in ascending address
+/// order, so that consecutive allocations are adjacent. Pages handed out are ordinary order-0
+/// pages: each is freed on its own when its last reference goes. When no chunk is available
+/// without effort (fragmented memory), it falls back to single pages. Pages of the current
+/// chunk not handed out yet are freed when the packer is dropped; at most `(1 << 9) - 1` pages
+/// wait in a packer.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{folio::FolioPacker, prelude::*};
+///
+/// /// Two new pages from one packer are usually adjacent.
+/// fn adjacent(packer: &FolioPacker) -> Result<bool> {
+///     let a = packer.alloc()?;
+///     let b = packer.alloc()?;
+///     Ok(b.phys() == a.phys() + kernel::page::PAGE_SIZE as u64)
+/// }
+///
+/// fn example() -> Result<bool> {
+///     let packer = KBox::pin_init(FolioPacker::new(), GFP_KERNEL)?;
+///     adjacent(&packer)
+/// }
+/// ```
+#[pin_data(PinnedDrop)]
+pub struct FolioPacker {
+    #[pin]
+    chunk: Mutex<Chunk>,
+}
+
+impl FolioPacker {
+    /// Creates a packer without pages; the first allocation gets a chunk.
+    pub fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            // INVARIANT: No pages.
+            chunk <- new_mutex!(Chunk {
+                next: core::ptr::null_mut(),
+                left: 0,
+            }),
+        })
+    }
+
+    /// Returns a new page (an order-0 folio) for data that must not move, after the last
+    /// one handed out if possible. May sleep.
+    pub fn alloc(&self) -> Result<NewFolio> {
+        let mut c = self.chunk.lock();
+        if c.left == 0 {
+            // Not movable, as pinned file data (`GFP_HIGHUSER`); a chunk only if one is
+            // available without reclaim effort or a warning.
+            let gfp = bindings::GFP_HIGHUSER;
+            let quiet = bindings::__GFP_NOWARN
+                | (1 << bindings::___GFP_NORETRY_BIT)
+                | (1 << bindings::___GFP_NOMEMALLOC_BIT);
+            // SAFETY: No preconditions; a non-null result is a non-compound block of
+            // `1 << PACK_ORDER` pages referenced once, which `split_page` turns into as many
+            // order-0 pages referenced once each.
+            let page = unsafe {
+                let page = bindings::alloc_pages(gfp | quiet, PACK_ORDER);
+                if !page.is_null() {
+                    bindings::split_page(page, PACK_ORDER);
+                }
+                page
+            };
+            if page.is_null() {
+                // SAFETY: No preconditions.
+                let one = unsafe { bindings::alloc_pages(gfp, 0) };
+                return Self::folio(one);
+            }
+            // INVARIANT: The chunk's pages, each referenced once by us; the caller gets the
+            // first.
+            c.next = page;
+            c.left = 1 << PACK_ORDER;
+        }
+        let page = c.next;
+        c.left -= 1;
+        // SAFETY: `page` is one of the chunk's `left + 1` consecutive pages (the struct pages
+        // of a buddy block are contiguous), so the next one is within the block or one past it.
+        // INVARIANT: `page` leaves the chunk.
+        c.next = unsafe { page.add(1) };
+        Self::folio(page)
+    }
+
+    /// Turns a fresh order-0 page referenced once by us (or null) into a [`NewFolio`].
+    fn folio(page: *mut bindings::page) -> Result<NewFolio> {
+        let page = NonNull::new(page).ok_or(ENOMEM)?;
+        // INVARIANT: An order-0 page that is not part of a compound page is its own folio
+        // (`page_folio` returns it); it is fresh and its only reference is ours.
+        Ok(NewFolio { ptr: page.cast() })
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for FolioPacker {
+    fn drop(self: Pin<&mut Self>) {
+        let c = self.chunk.lock();
+        for i in 0..c.left {
+            // SAFETY: By the type invariant of `Chunk` these pages are ours, referenced once.
+            unsafe { bindings::__free_pages(c.next.add(i), 0) };
+        }
     }
 }

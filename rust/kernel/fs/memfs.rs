@@ -181,17 +181,68 @@ impl<T: FileSystem> Ops<T> {
                 })
             });
             let reserved = res.unwrap_or(Ok(0))?;
-            let folio = crate::error::from_err_ptr(bindings::__filemap_get_folio(
-                mapping,
-                index,
-                bindings::FGP_WRITEBEGIN | bindings::fgf_set_order(len),
-                gfp,
-            ));
+            let packed = if T::PINNED && len <= crate::page::PAGE_SIZE {
+                Self::add_packed(mapping, index, gfp)
+            } else {
+                None
+            };
+            let folio = packed.unwrap_or_else(|| {
+                crate::error::from_err_ptr(bindings::__filemap_get_folio(
+                    mapping,
+                    index,
+                    bindings::FGP_WRITEBEGIN | bindings::fgf_set_order(len),
+                    gfp,
+                ))
+            });
             // Turns the reservation into the charge of what the page cache gained (nothing
             // on error, or if a concurrent fault added the folio first).
             Self::settle(inode, reserved);
             folio
         }
+    }
+
+    /// Adds a page from the file system's [`crate::folio::FolioPacker`] at `index` of
+    /// `mapping` and returns it locked and referenced, as `__filemap_get_folio` with
+    /// `FGP_WRITEBEGIN` would; `None` if the file system has no packer or the page cache
+    /// gained a folio at `index` meanwhile (the caller then takes that one).
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::write_folio`].
+    unsafe fn add_packed(
+        mapping: *mut bindings::address_space,
+        index: usize,
+        gfp: bindings::gfp_t,
+    ) -> Option<Result<*mut bindings::folio>> {
+        // SAFETY: Per the safety requirements the mapping, its host and the host's superblock
+        // are valid, and the superblock is live.
+        let sb = unsafe { (*(*mapping).host).i_sb };
+        // SAFETY: As above.
+        let new = unsafe {
+            let info = (*sb).s_fs_info;
+            if info.is_null() {
+                return None;
+            }
+            let data = T::Data::borrow(info);
+            T::packer(&data)?.alloc()
+        };
+        let folio = match new {
+            Ok(new) => new.into_raw().as_ptr(),
+            Err(e) => return Some(Err(e)),
+        };
+        // SAFETY: `folio` is fresh and ours alone, as `filemap_add_folio` requires; on success
+        // it is in the page cache, locked, and our reference is returned; on failure it is
+        // unlocked again and dropping our reference frees it.
+        let ret = unsafe { bindings::filemap_add_folio(mapping, folio, index, gfp) };
+        if ret == 0 {
+            return Some(Ok(folio));
+        }
+        // SAFETY: As above.
+        unsafe { bindings::folio_put(folio) };
+        if ret == -(bindings::EEXIST as i32) {
+            return None;
+        }
+        Some(Err(Error::from_errno(ret)))
     }
 
     /// Installs operations on a new inode according to its type.

@@ -24,7 +24,7 @@
 use crate::{
     bindings,
     error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
-    folio::UniqueFolio,
+    folio::{FolioPacker, UniqueFolio},
     fs::{
         accounting::{Accounting, Statfs},
         aops::AddressSpaceOperations,
@@ -163,6 +163,16 @@ pub trait FileSystem: Sized + Send + Sync + 'static {
     fn accounting<'a>(
         data: &'a <Self::Data as ForeignOwnable>::Borrowed<'_>,
     ) -> &'a Self::Accounting;
+
+    /// Returns the packer new single pages of file data of instance `data` come from, so
+    /// that they lie next to each other (see [`FolioPacker`]), or `None` (the default) to let
+    /// the page cache allocate them. Only used when [`FileSystem::PINNED`] is set: packed
+    /// pages are not movable. Larger folios always come from the page cache.
+    fn packer<'a>(
+        _data: &'a <Self::Data as ForeignOwnable>::Borrowed<'_>,
+    ) -> Option<&'a FolioPacker> {
+        None
+    }
 
     /// Parses one mount parameter (one of [`FileSystem::PARAMS`]) into `opts`.
     fn parse_param(_opts: &mut Self::Options, _param: &Param<'_>) -> Result {

@@ -17,7 +17,8 @@
 # Environment: KHOFS_ACCEL=auto|tcg|kvm (auto probes KVM once and falls back
 # to TCG), KHOFS_VM_MEM (default 1G), KHOFS_KHO_SCRATCH (the kho_scratch= sizes,
 # default 64M,128M,0M; a KASAN kernel needs its shadow to fit in the global one;
-# "default" for the kernel's own sizing),
+# "default" for the kernel's own sizing), KHOFS_VM_TIMES=1 (host arrival times
+# of console lines in LOG.times, microseconds),
 # SELFTESTS_DIR (built selftest binaries).
 set -euo pipefail
 
@@ -92,12 +93,27 @@ CPU=()
 SCRATCH=${KHOFS_KHO_SCRATCH:-64M,128M,0M}
 [ "$SCRATCH" = default ] && SCRATCH= || SCRATCH="kho_scratch=$SCRATCH"
 APPEND="console=ttyS0 earlyprintk=serial loglevel=7 panic=-1 oops=panic kho=on $SCRATCH khofs.stage=1 khofs.stages=$STAGES $APPEND_EXTRA"
+# Console lines without carriage returns. With KHOFS_VM_TIMES=1, LOG.times also
+# gets the host's arrival time (microseconds) of each line: the guest's own
+# clock does not run in early boot.
+host_times() {
+	if [ "${KHOFS_VM_TIMES:-0}" = 1 ]; then
+		: >"$LOG.times"
+		while IFS= read -r line; do
+			line=${line//$'\r'/}
+			printf '%s\n' "$line"
+			printf '%s %s\n' "${EPOCHREALTIME/./}" "$line" >>"$LOG.times"
+		done
+	else
+		tr -d '\r'
+	fi
+}
 echo "vmtest: $(basename "$SCRIPT"), $STAGES stage(s), accel=$ACCEL, timeout ${TIMEOUT}s, log $LOG"
 set +e
 timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" "${CPU[@]}" -M q35 \
 	-m "${KHOFS_VM_MEM:-1G}" -smp 2 -nographic -nodefaults -no-reboot -serial stdio \
 	-kernel "$KERNEL" -initrd "$work/initrd.cpio" -append "$APPEND" </dev/null 2>&1 |
-	tr -d '\r' | tee "$LOG" | grep --line-buffered -v -E '^\[ *[0-9]+\.[0-9]+\]|^(Memory|Poking) KASLR'
+	host_times | tee "$LOG" | grep --line-buffered -v -E '^\[ *[0-9]+\.[0-9]+\]|^(Memory|Poking) KASLR'
 qrc=${PIPESTATUS[0]}
 set -e
 
