@@ -69,7 +69,7 @@ fn discard(name: &[u8]) -> Result {
                 } else {
                     "the handover from the previous kernel"
                 };
-                pr_info!("{text}: discarded {which} ({freed} folios freed)\n");
+                pr_info!("{text}: discarded {which} ({freed} pages freed)\n");
             }
             Ok(None) => (),
             Err(e) if e == ENOMEM => return Err(e),

@@ -80,7 +80,7 @@ pub(crate) fn validate(name: &str, m: &Manifest) -> Result<Index> {
         if r.errno() != ENOMEM {
             let freed = discard_all(m);
             pr_err!(
-                "{name}: refusing handover from previous kernel: {}; {freed} folios freed\n",
+                "{name}: refusing handover from previous kernel: {}; {freed} pages freed\n",
                 r.why()
             );
         }
@@ -207,7 +207,7 @@ fn discard(m: &Manifest, rest: &[InodeRec], skip: usize) {
 }
 
 /// Frees every data folio that the (possibly invalid) manifest `m` lists and the previous
-/// kernel preserved, and returns how many were freed.
+/// kernel preserved, and returns how many pages were freed.
 ///
 /// Only records that describe a plausible folio are used: an address aligned to the folio
 /// size, an order the page cache uses, no memory described twice (the first of overlapping
@@ -237,8 +237,10 @@ pub(crate) fn discard_all(m: &Manifest) -> usize {
         // it preserved; the ranges are sorted and a range that overlaps an earlier one is
         // skipped, so no address is restored twice. A handover is discarded once (its
         // manifest is consumed).
-        if start >= end && unsafe { kho::restore_folio(start) }.is_some() {
-            freed += 1;
+        if start >= end {
+            if let Some(folio) = unsafe { kho::restore_folio(start) } {
+                freed += folio.size() / PAGE_SIZE;
+            }
         }
         end = end.max(stop);
     }

@@ -73,10 +73,10 @@ fn handover_at_kexec() {
         let name = inst.node.to_str().unwrap_or("?");
         match state.find(inst).and_then(|n| n.published.as_ref()) {
             Some(p) => {
-                let (inodes, dirents, folios, bytes) = p.counts();
+                let (inodes, dirents, pages, records, bytes) = p.counts();
                 pr_info!(
-                    "{name}: handing over {inodes} inodes, {dirents} entries, {folios} folios \
-                     ({bytes} bytes of metadata)\n"
+                    "{name}: handing over {inodes} inodes, {dirents} entries, {pages} pages in \
+                     {records} records ({bytes} bytes of metadata)\n"
                 );
             }
             None => pr_err!("{name}: handover failed: files will not survive this kexec\n"),

@@ -8,16 +8,34 @@ use crate::{
     instance::Instance,
 };
 use kernel::{
+    folio::{max_pagecache_order, Folio},
     fs::{
         dentry::{Dentry, DentryRef},
         inode::{Inode, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG},
     },
-    kho::{PreservedBuf, PreservedFolio, Subtree},
+    kho::{PreservedBuf, PreservedFolio, PreservedPages, Subtree},
+    page::PAGE_SHIFT,
     prelude::*,
     rbtree::RBTree,
-    sync::atomic::Relaxed,
+    sync::{aref::ARef, atomic::Relaxed},
     time::{Delta, Instant, Monotonic},
 };
+
+/// File data kept for the next kernel, one guard per record of the folio table.
+#[derive(Default)]
+pub(crate) struct Kept {
+    /// Folios of the page cache.
+    folios: KVVec<PreservedFolio>,
+    /// Blocks of adjacent single-page folios (see [`Run`]).
+    blocks: KVVec<PreservedPages>,
+}
+
+impl Kept {
+    /// Returns the number of records.
+    fn len(&self) -> usize {
+        self.folios.len() + self.blocks.len()
+    }
+}
 
 /// A handover prepared for the next kernel: the published blob and the preserved folios.
 ///
@@ -26,19 +44,21 @@ pub(crate) struct Published {
     sub: Subtree,
     /// The pieces of the tables, referenced from the FDT.
     tables: KVVec<PreservedBuf>,
-    /// The folios of the files, preserved until this is dropped.
-    preserved: KVVec<PreservedFolio>,
+    /// The data of the files, preserved until this is dropped.
+    preserved: Kept,
     inodes: usize,
     dirents: usize,
+    pages: u64,
 }
 
 impl Published {
-    /// Returns the numbers of inodes, entries and folios handed over, and the bytes of
-    /// metadata (FDT and tables).
-    pub(crate) fn counts(&self) -> (usize, usize, usize, usize) {
+    /// Returns the numbers of inodes, entries, pages of data and folio records handed over,
+    /// and the bytes of metadata (FDT and tables).
+    pub(crate) fn counts(&self) -> (usize, usize, u64, usize, usize) {
         (
             self.inodes,
             self.dirents,
+            self.pages,
             self.preserved.len(),
             self.sub.as_slice().len() + self.tables.iter().map(|t| t.len()).sum::<usize>(),
         )
@@ -53,16 +73,18 @@ impl Published {
 /// handover of `inst` (a folio preserved twice is preserved once). Errors are returned to
 /// whoever froze the file system, before any point of no return.
 pub(crate) fn prepare(inst: &Instance, root: &Dentry) -> Result<Published> {
-    let mut preserved = KVVec::new();
+    let mut preserved = Kept::default();
     let mut t = Times::default();
     match publish(inst, root, &mut preserved, &mut t) {
         Ok((sub, tables, m)) => {
+            let pages = m.folios.iter().map(|f| 1u64 << f.order).sum::<u64>();
             pr_info!(
-                "{}: prepared handover: {} inodes, {} entries, {} folios, {} bytes of metadata \
-                 in {} us (record and preserve {} us, encode {} us, check {} us)\n",
+                "{}: prepared handover: {} inodes, {} entries, {} pages in {} records, {} bytes \
+                 of metadata in {} us (record and preserve {} us, encode {} us, check {} us)\n",
                 inst.node.to_str().unwrap_or("?"),
                 m.inodes.len(),
                 m.dirents.len(),
+                pages,
                 m.folios.len(),
                 sub.as_slice().len() + m.tables_size(),
                 t.start.elapsed().as_micros_ceil(),
@@ -76,6 +98,7 @@ pub(crate) fn prepare(inst: &Instance, root: &Dentry) -> Result<Published> {
                 preserved,
                 inodes: m.inodes.len(),
                 dirents: m.dirents.len(),
+                pages,
             })
         }
         Err(r) => {
@@ -119,7 +142,7 @@ impl Default for Times {
 fn publish(
     inst: &Instance,
     root: &Dentry,
-    preserved: &mut KVVec<PreservedFolio>,
+    preserved: &mut Kept,
     t: &mut Times,
 ) -> Checked<(Subtree, KVVec<PreservedBuf>, Manifest)> {
     let fail = |why: &'static str| move |err: Error| Refusal::Failed { why, err };
@@ -181,11 +204,7 @@ fn publish(
 
 /// Walks the tree from the root and records every inode once (hard links become several
 /// entries for one inode), preserving the folios of files and symbolic links.
-fn build(
-    root_dentry: &Dentry,
-    next_ino: u64,
-    preserved: &mut KVVec<PreservedFolio>,
-) -> Result<Manifest> {
+fn build(root_dentry: &Dentry, next_ino: u64, preserved: &mut Kept) -> Result<Manifest> {
     let root = root_dentry.inode().ok_or(EINVAL)?;
     let mut m = Manifest {
         root: root.ino(),
@@ -227,7 +246,7 @@ fn build(
     Ok(m)
 }
 
-fn record(m: &mut Manifest, inode: &Inode, preserved: &mut KVVec<PreservedFolio>) -> Result {
+fn record(m: &mut Manifest, inode: &Inode, preserved: &mut Kept) -> Result {
     let a = inode.attrs();
     let t = a.mode & S_IFMT;
     let mut rec = InodeRec {
@@ -249,24 +268,137 @@ fn record(m: &mut Manifest, inode: &Inode, preserved: &mut KVVec<PreservedFolio>
         folio_count: 0,
     };
     if t == S_IFREG || t == S_IFLNK {
+        let mut run = Run::new();
         inode.for_each_folio(|folio| {
             // A clean folio was only read from a hole (zeros, never written): the hole
             // stays a hole.
             if !folio.is_dirty() {
                 return Ok(());
             }
-            preserved.reserve(1, GFP_KERNEL)?;
-            m.folios.reserve(1, GFP_KERNEL)?;
-            let _ = preserved.push_within_capacity(PreservedFolio::new(folio.into())?);
-            let _ = m.folios.push_within_capacity(FolioRec {
-                phys: folio.phys(),
-                index: folio.index(),
-                order: folio.order(),
-            });
-            Ok(())
+            if folio.order() == 0 && t == S_IFREG {
+                return run.add(folio, m, preserved);
+            }
+            run.flush(m, preserved)?;
+            keep(m, preserved, folio.into())
         })?;
+        run.flush(m, preserved)?;
         rec.folio_count = m.folios.len() as u64 - rec.folio_first;
     }
     m.inodes.push(rec, GFP_KERNEL)?;
     Ok(())
+}
+
+/// Preserves one folio as a record of its own.
+fn keep(m: &mut Manifest, preserved: &mut Kept, folio: ARef<Folio>) -> Result {
+    preserved.folios.reserve(1, GFP_KERNEL)?;
+    m.folios.reserve(1, GFP_KERNEL)?;
+    let rec = FolioRec {
+        phys: folio.phys(),
+        index: folio.index(),
+        order: folio.order(),
+    };
+    let _ = preserved
+        .folios
+        .push_within_capacity(PreservedFolio::new(folio)?);
+    let _ = m.folios.push_within_capacity(rec);
+    Ok(())
+}
+
+/// Preserves a block of single-page folios starting at page frame `pfn` and file page `index`
+/// as one record.
+fn keep_block(
+    m: &mut Manifest,
+    preserved: &mut Kept,
+    block: KVVec<ARef<Folio>>,
+    pfn: usize,
+    index: u64,
+) -> Result {
+    preserved.blocks.reserve(1, GFP_KERNEL)?;
+    m.folios.reserve(1, GFP_KERNEL)?;
+    let block = PreservedPages::new(block)?;
+    let rec = FolioRec {
+        phys: (pfn as u64) << PAGE_SHIFT,
+        index,
+        order: block.order(),
+    };
+    let _ = preserved.blocks.push_within_capacity(block);
+    let _ = m.folios.push_within_capacity(rec);
+    Ok(())
+}
+
+/// Single-page folios of one file, adjacent in memory and in the file, gathered into blocks:
+/// a block of `1 << k` of them, aligned to its size both in memory and in the file, is one
+/// record, preserved as one range ([`PreservedPages`]) that the next kernel restores as one
+/// folio of order `k`. Pages from [`kernel::folio::FolioPacker`] (written a page at a time)
+/// are adjacent, so a large file written sequentially needs a record per 2 MiB instead of
+/// one per page.
+struct Run {
+    /// The folios, from page frame `pfn` and file page `index` on.
+    folios: KVVec<ARef<Folio>>,
+    pfn: usize,
+    index: u64,
+}
+
+impl Run {
+    fn new() -> Self {
+        Self {
+            folios: KVVec::new(),
+            pfn: 0,
+            index: 0,
+        }
+    }
+
+    /// Order of the largest block that can start at `pfn` and `index`: aligned in memory (for
+    /// KHO) and in the file (for the page cache), at most the largest page-cache folio.
+    fn order_at(pfn: usize, index: u64) -> u32 {
+        (pfn as u64 | index)
+            .trailing_zeros()
+            .min(max_pagecache_order())
+    }
+
+    /// Adds the next single-page folio; records a block as soon as one is complete.
+    fn add(&mut self, folio: &Folio, m: &mut Manifest, preserved: &mut Kept) -> Result {
+        let n = self.folios.len();
+        if n > 0 && (folio.pfn() != self.pfn + n || folio.index() != self.index + n as u64) {
+            self.flush(m, preserved)?;
+        }
+        if self.folios.is_empty() {
+            self.pfn = folio.pfn();
+            self.index = folio.index();
+        }
+        self.folios.push(folio.into(), GFP_KERNEL)?;
+        if self.folios.len() == 1 << Self::order_at(self.pfn, self.index) {
+            self.flush(m, preserved)?;
+        }
+        Ok(())
+    }
+
+    /// Records what was gathered, as few blocks as alignment allows.
+    fn flush(&mut self, m: &mut Manifest, preserved: &mut Kept) -> Result {
+        let (mut pfn, mut index) = (self.pfn, self.index);
+        let mut all = core::mem::take(&mut self.folios);
+        let mut left = all.len();
+        if left > 1 && left == 1 << Self::order_at(pfn, index) {
+            // One block: no copy.
+            return keep_block(m, preserved, all, pfn, index);
+        }
+        let mut folios = all.drain_all();
+        while left > 0 {
+            let order = Self::order_at(pfn, index).min(left.ilog2());
+            let n = 1usize << order;
+            if order == 0 {
+                keep(m, preserved, folios.next().ok_or(EINVAL)?)?;
+            } else {
+                let mut block = KVVec::with_capacity(n, GFP_KERNEL)?;
+                for f in folios.by_ref().take(n) {
+                    let _ = block.push_within_capacity(f);
+                }
+                keep_block(m, preserved, block, pfn, index)?;
+            }
+            pfn += n;
+            index += n as u64;
+            left -= n;
+        }
+        Ok(())
+    }
 }

@@ -118,7 +118,7 @@ impl State {
         };
         if self.held.len() == self.held.capacity() && self.held.reserve(1, GFP_KERNEL).is_err() {
             let freed = drop_it(h);
-            pr_err!("out of memory: handover dropped, {freed} folios freed\n");
+            pr_err!("out of memory: handover dropped, {freed} pages freed\n");
             return Err(ENOMEM);
         }
         let _ = self.held.push_within_capacity((name, h));

@@ -2,9 +2,9 @@
 
 //! Kexec HandOver (KHO): preserving memory across a kexec reboot.
 //!
-//! The outgoing kernel marks folios as preserved ([`PreservedFolio`]) and publishes named
-//! blobs ([`Subtree`]); the next kernel retrieves the blobs by name ([`Incoming`]) and restores
-//! the preserved folios ([`restore_folio`]).
+//! The outgoing kernel marks folios as preserved ([`PreservedFolio`], or blocks of pages with
+//! [`PreservedPages`]) and publishes named blobs ([`Subtree`]); the next kernel retrieves the
+//! blobs by name ([`Incoming`]) and restores the preserved folios ([`restore_folio`]).
 //!
 //! Trust: KHO's own FDT (the subtree names, and the address and size of each subtree) is
 //! checked by KHO at boot and trusted like the boot memory map. The *contents* of a blob are
@@ -83,6 +83,96 @@ impl Drop for PreservedFolio {
     }
 }
 
+/// A block of order-0 folios at consecutive physical addresses, preserved for the next kernel
+/// as one range of pages (`kho_preserve_pages`), each kept allocated by a reference.
+///
+/// A block is `1 << order` pages starting at a physical address aligned to that size: KHO
+/// records it like a folio of that order, so the next kernel can restore it as one folio
+/// ([`restore_folio`]) of `order`, or as `1 << order` pages. This is how data that lives in
+/// single pages (written a page at a time, say) but lies contiguously in memory is handed over
+/// with one record per block instead of one per page.
+///
+/// Dropping it unpreserves the block and gives up the references. As for [`PreservedFolio`],
+/// memory in a KHO scratch area is refused with `EINVAL` and a warning, and pages must not be
+/// preserved twice. KHO splits a range that spans two NUMA nodes; the next kernel then finds
+/// smaller folios there (which [`restore_folio`] reports by their order).
+///
+/// # Invariants
+///
+/// `folios` holds `1 << order` order-0 folios at consecutive page frame numbers, the first
+/// aligned to `1 << order`; they were preserved with `kho_preserve_pages` by this object and
+/// stay preserved until it is dropped.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{folio::Folio, kho::PreservedPages, prelude::*, sync::aref::ARef};
+///
+/// /// Preserves two adjacent pages as one block, if they form one.
+/// fn keep_pair(a: &Folio, b: &Folio) -> Result<PreservedPages> {
+///     let mut pair = KVVec::with_capacity(2, GFP_KERNEL)?;
+///     pair.push(ARef::from(a), GFP_KERNEL)?;
+///     pair.push(ARef::from(b), GFP_KERNEL)?;
+///     PreservedPages::new(pair)
+/// }
+/// ```
+pub struct PreservedPages {
+    folios: KVVec<ARef<Folio>>,
+    order: u32,
+}
+
+impl PreservedPages {
+    /// Preserves `folios` as one block.
+    ///
+    /// Fails with `EINVAL` unless they are `1 << order` order-0 folios (`order` at most
+    /// `MAX_PAGE_ORDER`) at consecutive page frame numbers, the first a multiple of
+    /// `1 << order`, and if KHO refuses them (memory in a scratch area).
+    pub fn new(folios: KVVec<ARef<Folio>>) -> Result<Self> {
+        let n = folios.len();
+        let first = folios.first().ok_or(EINVAL)?.pfn();
+        let order = n.trailing_zeros();
+        if !n.is_power_of_two()
+            || order > bindings::MAX_PAGE_ORDER
+            || first % n != 0
+            || folios
+                .iter()
+                .enumerate()
+                .any(|(i, f)| f.order() != 0 || f.pfn() != first + i)
+        {
+            return Err(EINVAL);
+        }
+        // SAFETY: The folios are valid, kept allocated by our references, and are `n`
+        // consecutive pages (checked above); a folio's first member is its first page.
+        to_result(unsafe {
+            bindings::kho_preserve_pages(folios[0].as_ptr().cast(), n)
+        })?;
+        // INVARIANT: Checked and preserved just above.
+        Ok(Self { folios, order })
+    }
+
+    /// Returns the physical address of the block.
+    pub fn phys(&self) -> u64 {
+        self.folios[0].phys()
+    }
+
+    /// Returns the order of the block: it spans `1 << order` pages.
+    pub fn order(&self) -> u32 {
+        self.order
+    }
+}
+
+impl Drop for PreservedPages {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant these pages are preserved, as one range, by us.
+        unsafe {
+            bindings::kho_unpreserve_pages(
+                self.folios[0].as_ptr().cast(),
+                self.folios.len(),
+            )
+        };
+    }
+}
+
 /// Restores the folio that the previous kernel preserved at physical address `phys`, or
 /// returns `None` if KHO has no preserved folio starting there.
 ///
@@ -91,7 +181,8 @@ impl Drop for PreservedFolio {
 ///
 /// # Safety
 ///
-/// The previous kernel must have preserved a folio (with `kho_preserve_folio`) at `phys`, and
+/// The previous kernel must have preserved a folio (with `kho_preserve_folio`) or a block of
+/// pages ([`PreservedPages`], `kho_preserve_pages`) at `phys`, and
 /// no folio at `phys` may have been restored in this boot. This is what a user proves about
 /// the addresses in a blob before restoring them (for example: each address was written by an
 /// encoder that only records preserved folios, the blob passed validation, and no address is

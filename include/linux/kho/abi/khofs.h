@@ -12,8 +12,12 @@
  * (the mount source: ``mount -t khofs NAME DIR``) is handed over on its own,
  * as the KHO subtree ``khofs-NAME``. When an instance is frozen (``fsfreeze
  * -f``, or by khofs itself from a reboot notifier during ``kexec -e``), khofs
- * preserves every page-cache folio of its files with kho_preserve_folio(),
- * writes the tables below into pieces of memory from kho_alloc_preserve(), and
+ * preserves the page cache of its files: each folio with kho_preserve_folio(),
+ * except that single-page folios adjacent both in memory and in the file go in
+ * blocks of 2^order pages, aligned to their size in both, each preserved with
+ * kho_preserve_pages(). Either way a record of the folio table below describes
+ * one range KHO preserved, which the next kernel restores as one folio. khofs
+ * then writes the tables into pieces of memory from kho_alloc_preserve(), and
  * publishes a small FDT (also from kho_alloc_preserve()) that describes them.
  * The first mount of instance NAME in the next kernel retrieves ``khofs-NAME``
  * with kho_retrieve_subtree(), takes the table pieces back (each must be a
@@ -110,7 +114,9 @@
 #define KHOFS_FDT_COMPATIBLE	"khofs-v2"
 
 /**
- * struct khofs_folio_ser - one folio of a file, as stored in ``folios``.
+ * struct khofs_folio_ser - one folio of a file, as stored in ``folios``: a folio
+ * of the sending kernel, or a block of its single-page folios (see above); the
+ * receiving kernel restores it as one folio of @order.
  * @phys:  physical address of the folio (aligned to its size).
  * @index: page index of the folio's first page within the file.
  * @order: folio order; the folio spans 1 << @order pages.

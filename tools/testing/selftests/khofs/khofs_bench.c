@@ -8,9 +8,13 @@
  *   khofs_bench verify-big FILE MIB      read back and check every word
  *   khofs_bench fill-small DIR N         create N files of 100 bytes (1000 per dir)
  *   khofs_bench verify-small DIR N       read back and check them
- *   khofs_bench io DIR MIB               sequential I/O on a MIB MiB file in DIR:
+ *   khofs_bench io DIR MIB               I/O on a MIB MiB file in DIR: sequential
  *                                        write and read in 4 KiB and in 1 MiB
- *                                        calls, and read a hole of that size
+ *                                        calls, read a hole of that size, random
+ *                                        4 KiB writes and reads, mmap read and
+ *                                        write of it and mmap write of a new
+ *                                        file; create, ls -l and unlink 10,000
+ *                                        files
  *   khofs_bench freeze DIR 0             freeze the file system (khofs: prepare)
  *   khofs_bench luo-preserve NAME MIB    write MIB MiB into a memfd, preserve it in
  *                                        LUO session NAME, keep the session open
@@ -20,6 +24,7 @@
  * Each prints "RESULT <what> <milliseconds>" and exits non-zero on a mismatch.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -55,6 +60,121 @@ static void fill_chunk(uint64_t *buf, uint64_t off)
 {
 	for (size_t i = 0; i < CHUNK / 8; i++)
 		buf[i] = (off + i * 8) ^ 0x6b686f66deadbeefull;
+}
+
+/* A small deterministic generator for random offsets (xorshift64). */
+static uint64_t next_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * The rest of "io": random 4 KiB reads and writes over a file of MIB MiB,
+ * mmap reads and writes of that file and mmap writes of a new one, and
+ * create, "ls -l" (readdir and stat) and unlink of 10,000 empty files.
+ * Returns the number of mismatches.
+ */
+static long io_more(const char *dir, long mib, uint64_t *buf, uint64_t *want)
+{
+	const long size = mib << 20, pages = size / 4096, files = 10000;
+	char path[4200], name[4400];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	long bad = 0, sum = 0;
+	unsigned char *map;
+	double t0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/io", dir);
+	fill_chunk(buf, 0);
+	fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
+	if (fd < 0)
+		die(path);
+	for (long i = 0; i < size / CHUNK; i++)
+		if (write(fd, buf, CHUNK) != CHUNK)
+			die("write");
+	t0 = now_ms();
+	for (long i = 0; i < pages; i++)
+		if (pwrite(fd, buf, 4096, (next_rand(&x) % pages) * 4096) != 4096)
+			die("pwrite");
+	printf("RESULT io-randwrite-4k %.1f\n", now_ms() - t0);
+	t0 = now_ms();
+	for (long i = 0; i < pages; i++)
+		if (pread(fd, want, 4096, (next_rand(&x) % pages) * 4096) != 4096)
+			bad++;
+	printf("RESULT io-randread-4k %.1f\n", now_ms() - t0);
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		die("mmap");
+	t0 = now_ms();
+	for (long i = 0; i < size; i += 4096)
+		sum += map[i] + map[i + 4095];
+	printf("RESULT io-mmap-read %.1f\n", now_ms() - t0);
+	t0 = now_ms();
+	memset(map, 0x5a, size);
+	printf("RESULT io-mmap-write %.1f\n", now_ms() - t0);
+	munmap(map, size);
+	close(fd);
+	unlink(path);
+
+	fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
+	if (fd < 0 || ftruncate(fd, size))
+		die(path);
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		die("mmap");
+	t0 = now_ms();
+	memset(map, 0xa5, size);
+	printf("RESULT io-mmap-write-new %.1f\n", now_ms() - t0);
+	for (long i = 0; i < size; i += 4096)
+		if (map[i] != 0xa5 || map[i + 4095] != 0xa5)
+			bad++;
+	munmap(map, size);
+	close(fd);
+	unlink(path);
+
+	snprintf(path, sizeof(path), "%s/files", dir);
+	if (mkdir(path, 0755))
+		die(path);
+	t0 = now_ms();
+	for (long i = 0; i < files; i++) {
+		snprintf(name, sizeof(name), "%s/f%05ld", path, i);
+		fd = open(name, O_CREAT | O_EXCL | O_WRONLY, 0644);
+		if (fd < 0)
+			die(name);
+		close(fd);
+	}
+	printf("RESULT files-create-10k %.1f\n", now_ms() - t0);
+	t0 = now_ms();
+	{
+		DIR *d = opendir(path);
+		struct dirent *e;
+		struct stat st;
+		long seen = 0;
+
+		if (!d)
+			die(path);
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.' && !fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW))
+				seen++;
+		closedir(d);
+		if (seen != files)
+			bad++;
+	}
+	printf("RESULT files-ls-l-10k %.1f\n", now_ms() - t0);
+	t0 = now_ms();
+	for (long i = 0; i < files; i++) {
+		snprintf(name, sizeof(name), "%s/f%05ld", path, i);
+		if (unlink(name))
+			die(name);
+	}
+	printf("RESULT files-unlink-10k %.1f\n", now_ms() - t0);
+	if (rmdir(path))
+		die(path);
+	/* Keeps the mmap reads from being optimised away. */
+	return bad + (sum == -1);
 }
 
 /* Detach from the caller's terminal and pipes. */
@@ -242,6 +362,7 @@ int main(int argc, char **argv)
 		printf("RESULT io-read-hole-1m %.1f\n", now_ms() - t0);
 		close(fd);
 		unlink(path);
+		bad += io_more(argv[2], n, buf, want);
 		return bad != 0;
 	}
 	if (!strcmp(argv[1], "fill-big") || !strcmp(argv[1], "verify-big") ||

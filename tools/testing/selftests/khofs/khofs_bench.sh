@@ -28,9 +28,10 @@ if [ "$1" = 1 ]; then
 	khofs_bench freeze $K 0 | sed 's/RESULT freeze/RESULT khofs-prepare/'
 	line=$(dmesg | grep -o 'khofs: .*prepared handover.*' | tail -n1)
 	echo "$line"
-	# Handover metadata (FDT and tables) per folio and per inode.
+	# Handover metadata (FDT and tables) per 4 KiB page of data and per inode.
 	echo "$line" | tr -d , | awk '{ for (i = 1; i < NF; i++) v[$(i + 1)] = $i
-		if (v["folios"] > 0) printf "RESULT metadata-bytes-per-folio %.1f\n", v["bytes"] / v["folios"]
+		if (v["pages"] > 0) printf "RESULT metadata-bytes-per-page %.2f\n", v["bytes"] / v["pages"]
+		printf "RESULT folio-records %d\n", v["records"]
 		printf "RESULT metadata-bytes-per-inode %.1f\n", v["bytes"] / v["inodes"] }'
 else
 	khofs_bench mount khofs $K | sed 's/RESULT mount-khofs/RESULT khofs-restore/'

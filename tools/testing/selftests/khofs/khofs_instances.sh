@@ -58,7 +58,7 @@ else
 	t '[ "$(cat /mnt/cache/objects/o1)" = "cached object" ] && [ "$(ls /mnt/cache)" = objects ]' \
 		"instance cache (unmounted at kexec) came back with its own files"
 	khofsctl discard unwanted
-	t 'dmesg | grep -q "unwanted: discarded the handover from the previous kernel (1 folios freed)"' \
+	t 'dmesg | grep -q "unwanted: discarded the handover from the previous kernel (1 pages freed)"' \
 		"discarding a handed-over instance frees its memory unmounted"
 	mount -t khofs unwanted /mnt/bad
 	t '[ -z "$(ls -A /mnt/bad)" ]' "the discarded handover is not restored"
@@ -74,7 +74,7 @@ else
 		"mode= and uid= apply to the taken-over root; /proc/mounts shows them"
 	t '[ "$(stat -f -c %b:%f /mnt/big)" = "1024:$((1024 - 512))" ]' \
 		"statfs counts the taken-over data against size="
-	t '! mount -t khofs -o nr_inodes=1 held /mnt/bad 2>/dev/null && khofsctl discard held && dmesg | grep -q "held: discarded the held handover (4 folios freed)"' \
+	t '! mount -t khofs -o nr_inodes=1 held /mnt/bad 2>/dev/null && khofsctl discard held && dmesg | grep -q "held: discarded the held handover (64 pages freed)"' \
 		"a held handover can be discarded"
 	t '[ "$(dmesg | grep -c "took over")" = 3 ]' "three handovers taken over"
 fi

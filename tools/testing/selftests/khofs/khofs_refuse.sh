@@ -30,7 +30,7 @@ else
 	m2=$(memfree)
 	t '[ $((m2 - m1)) -ge 128 ]' "discarding a handover never mounted frees its memory (MemFree $m1 -> $m2 MiB)"
 	t 'mount -t khofs gone /mnt/gone && [ -z "$(ls -A /mnt/gone)" ]' "and that instance starts empty"
-	t 'dmesg | grep -q "gone: discarded the handover from the previous kernel (40960 folios freed)"' \
+	t 'dmesg | grep -q "gone: discarded the handover from the previous kernel (40960 pages freed)"' \
 		"every folio of the discarded handover was freed"
 fi
 exit 0
