@@ -143,9 +143,7 @@ impl PreservedPages {
         }
         // SAFETY: The folios are valid, kept allocated by our references, and are `n`
         // consecutive pages (checked above); a folio's first member is its first page.
-        to_result(unsafe {
-            bindings::kho_preserve_pages(folios[0].as_ptr().cast(), n)
-        })?;
+        to_result(unsafe { bindings::kho_preserve_pages(folios[0].as_ptr().cast(), n) })?;
         // INVARIANT: Checked and preserved just above.
         Ok(Self { folios, order })
     }
@@ -165,10 +163,7 @@ impl Drop for PreservedPages {
     fn drop(&mut self) {
         // SAFETY: By the type invariant these pages are preserved, as one range, by us.
         unsafe {
-            bindings::kho_unpreserve_pages(
-                self.folios[0].as_ptr().cast(),
-                self.folios.len(),
-            )
+            bindings::kho_unpreserve_pages(self.folios[0].as_ptr().cast(), self.folios.len())
         };
     }
 }
