@@ -25,11 +25,11 @@ else
 	fi
 	echo "stage $1" >> $M/log
 	# The 64 MiB hole of sparse.bin was read (hashed): it must not come back as
-	# 16,384 zero folios.
-	folios=$(dmesg | sed -n 's/.*took over .* entries, \([0-9]*\) folios.*/\1/p' | tail -n1)
-	if [ -n "$folios" ] && [ "$folios" -lt 2000 ]; then
-		echo "ok 3 holes stay holes: $folios folios taken over"
+	# 16,384 zero pages.
+	pages=$(dmesg | sed -n 's/.*took over .* entries, \([0-9]*\) pages.*/\1/p' | tail -n1)
+	if [ -n "$pages" ] && [ "$pages" -lt 2000 ]; then
+		echo "ok 3 holes stay holes: $pages pages taken over"
 	else
-		echo "not ok 3 holes stay holes: ${folios:-?} folios taken over"
+		echo "not ok 3 holes stay holes: ${pages:-?} pages taken over"
 	fi
 fi
