@@ -212,7 +212,8 @@ fn build(root_dentry: &Dentry, next_ino: u64, preserved: &mut Kept) -> Result<Ma
         ..Default::default()
     };
     let mut seen: RBTree<u64, usize> = RBTree::new();
-    record(&mut m, &root, preserved)?;
+    let mut run = Run::new();
+    record(&mut m, &root, preserved, &mut run)?;
     seen.try_create_and_insert(root.ino(), 0, GFP_KERNEL)?;
     let mut dirs: KVVec<(DentryRef<'_>, u64)> = KVVec::new();
     dirs.push((root_dentry.to_ref(), root.ino()), GFP_KERNEL)?;
@@ -227,7 +228,7 @@ fn build(root_dentry: &Dentry, next_ino: u64, preserved: &mut Kept) -> Result<Ma
                 continue;
             }
             seen.try_create_and_insert(ino, m.inodes.len(), GFP_KERNEL)?;
-            record(&mut m, &inode, preserved)?;
+            record(&mut m, &inode, preserved, &mut run)?;
             if inode.mode() & S_IFMT == S_IFDIR {
                 dirs.push((child.clone(), ino), GFP_KERNEL)?;
             }
@@ -246,7 +247,7 @@ fn build(root_dentry: &Dentry, next_ino: u64, preserved: &mut Kept) -> Result<Ma
     Ok(m)
 }
 
-fn record(m: &mut Manifest, inode: &Inode, preserved: &mut Kept) -> Result {
+fn record(m: &mut Manifest, inode: &Inode, preserved: &mut Kept, run: &mut Run) -> Result {
     let a = inode.attrs();
     let t = a.mode & S_IFMT;
     let mut rec = InodeRec {
@@ -268,7 +269,6 @@ fn record(m: &mut Manifest, inode: &Inode, preserved: &mut Kept) -> Result {
         folio_count: 0,
     };
     if t == S_IFREG || t == S_IFLNK {
-        let mut run = Run::new();
         inode.for_each_folio(|folio| {
             // A clean folio was only read from a hole (zeros, never written): the hole
             // stays a hole.
@@ -326,17 +326,20 @@ fn keep_block(
     Ok(())
 }
 
-/// Single-page folios of one file, adjacent in memory and in the file, gathered into blocks:
-/// a block of `1 << k` of them, aligned to its size both in memory and in the file, is one
-/// record, preserved as one range ([`PreservedPages`]) that the next kernel restores as one
-/// folio of order `k`. Pages from [`kernel::folio::FolioPacker`] (written a page at a time)
-/// are adjacent, so a large file written sequentially needs a record per 2 MiB instead of
-/// one per page.
+/// Single-page folios of one file, adjacent in memory (on one NUMA node) and in the file,
+/// gathered into blocks: a block of `1 << k` of them, aligned to its size both in memory and
+/// in the file, is one record, preserved as one range ([`PreservedPages`]) that the next
+/// kernel restores as one folio of order `k`. Pages from [`kernel::folio::FolioPacker`]
+/// (written a page at a time) are adjacent, so a large file written sequentially needs a
+/// record per 2 MiB instead of one per page. Pages whose place in memory and in the file do
+/// not line up (a file that starts inside a chunk, writers taking turns) go one record each.
 struct Run {
     /// The folios, from page frame `pfn` and file page `index` on.
     folios: KVVec<ARef<Folio>>,
     pfn: usize,
     index: u64,
+    /// The largest block order: [`max_pagecache_order`].
+    max: u32,
 }
 
 impl Run {
@@ -345,21 +348,24 @@ impl Run {
             folios: KVVec::new(),
             pfn: 0,
             index: 0,
+            max: max_pagecache_order(),
         }
     }
 
     /// Order of the largest block that can start at `pfn` and `index`: aligned in memory (for
     /// KHO) and in the file (for the page cache), at most the largest page-cache folio.
-    fn order_at(pfn: usize, index: u64) -> u32 {
-        (pfn as u64 | index)
-            .trailing_zeros()
-            .min(max_pagecache_order())
+    fn order_at(pfn: usize, index: u64, max: u32) -> u32 {
+        (pfn as u64 | index).trailing_zeros().min(max)
     }
 
     /// Adds the next single-page folio; records a block as soon as one is complete.
     fn add(&mut self, folio: &Folio, m: &mut Manifest, preserved: &mut Kept) -> Result {
         let n = self.folios.len();
-        if n > 0 && (folio.pfn() != self.pfn + n || folio.index() != self.index + n as u64) {
+        if n > 0
+            && (folio.pfn() != self.pfn + n
+                || folio.index() != self.index + n as u64
+                || folio.nid() != self.folios[0].nid())
+        {
             self.flush(m, preserved)?;
         }
         if self.folios.is_empty() {
@@ -367,7 +373,7 @@ impl Run {
             self.index = folio.index();
         }
         self.folios.push(folio.into(), GFP_KERNEL)?;
-        if self.folios.len() == 1 << Self::order_at(self.pfn, self.index) {
+        if self.folios.len() == 1 << Self::order_at(self.pfn, self.index, self.max) {
             self.flush(m, preserved)?;
         }
         Ok(())
@@ -375,16 +381,17 @@ impl Run {
 
     /// Records what was gathered, as few blocks as alignment allows.
     fn flush(&mut self, m: &mut Manifest, preserved: &mut Kept) -> Result {
-        let (mut pfn, mut index) = (self.pfn, self.index);
-        let mut all = core::mem::take(&mut self.folios);
-        let mut left = all.len();
-        if left > 1 && left == 1 << Self::order_at(pfn, index) {
-            // One block: no copy.
+        let (mut pfn, mut index, max) = (self.pfn, self.index, self.max);
+        let mut left = self.folios.len();
+        if left > 1 && left == 1 << Self::order_at(pfn, index, max) {
+            // One block: hand over the buffer itself.
+            let all = core::mem::take(&mut self.folios);
             return keep_block(m, preserved, all, pfn, index);
         }
-        let mut folios = all.drain_all();
+        // Otherwise the buffer is emptied and kept (a file of one page allocates nothing).
+        let mut folios = self.folios.drain_all();
         while left > 0 {
-            let order = Self::order_at(pfn, index).min(left.ilog2());
+            let order = Self::order_at(pfn, index, max).min(left.ilog2());
             let n = 1usize << order;
             if order == 0 {
                 keep(m, preserved, folios.next().ok_or(EINVAL)?)?;

@@ -90,6 +90,13 @@ impl Folio {
         self.0.get()
     }
 
+    /// Returns the NUMA node of the folio's memory.
+    pub fn nid(&self) -> i32 {
+        // SAFETY: By the type invariant the folio is valid; its first member is its first
+        // page.
+        unsafe { bindings::page_to_nid(self.as_ptr().cast()) }
+    }
+
     /// Returns the page frame number of the first page of the folio.
     #[inline]
     pub fn pfn(&self) -> usize {
@@ -301,6 +308,8 @@ const PACK_ORDER: u32 = 9;
 struct Chunk {
     next: *mut bindings::page,
     left: usize,
+    /// Allocations to serve with single pages before trying to get a chunk again.
+    skip: usize,
 }
 
 // SAFETY: The pages are owned by the chunk; they may be handed out and freed from any thread.
@@ -317,10 +326,14 @@ unsafe impl Send for Chunk {}
 /// A packer allocates chunks of `1 << 9` pages (2 MiB with 4 KiB pages) with `alloc_pages`,
 /// splits each into single pages with `split_page` and hands them out in ascending address
 /// order, so that consecutive allocations are adjacent. Pages handed out are ordinary order-0
-/// pages: each is freed on its own when its last reference goes. When no chunk is available
-/// without effort (fragmented memory), it falls back to single pages. Pages of the current
-/// chunk not handed out yet are freed when the packer is dropped; at most `(1 << 9) - 1` pages
-/// wait in a packer.
+/// pages: each is freed on its own when its last reference goes. A chunk is only taken if one
+/// is free without reclaim or compaction; otherwise the packer hands out single pages from the
+/// page allocator (with reclaim) for a chunk's worth of allocations before it tries again.
+///
+/// The pages of the current chunk not handed out yet belong to the packer: at most
+/// `(1 << 9) - 1` of them, charged to no memory cgroup until handed out (the user charges each
+/// page it uses, as `filemap_add_folio` does), and freed when the packer is dropped. The task
+/// that gets a chunk decides its NUMA node for everything packed from it.
 ///
 /// # Examples
 ///
@@ -353,6 +366,7 @@ impl FolioPacker {
             chunk <- new_mutex!(Chunk {
                 next: core::ptr::null_mut(),
                 left: 0,
+                skip: 0,
             }),
         })
     }
@@ -360,11 +374,14 @@ impl FolioPacker {
     /// Returns a new page (an order-0 folio) for data that must not move, after the last
     /// one handed out if possible. May sleep.
     pub fn alloc(&self) -> Result<NewFolio> {
+        // Not movable, as pinned file data (`GFP_HIGHUSER`).
+        let gfp = bindings::GFP_HIGHUSER;
         let mut c = self.chunk.lock();
-        if c.left == 0 {
-            // Not movable, as pinned file data (`GFP_HIGHUSER`); a chunk only if one is
-            // available without reclaim effort or a warning.
-            let gfp = bindings::GFP_HIGHUSER;
+        if c.left == 0 && c.skip == 0 {
+            // A chunk only if one is free now: no direct reclaim or compaction (and no
+            // waking of kswapd), no warning, no reserves.
+            let reclaim = (1 << bindings::___GFP_DIRECT_RECLAIM_BIT)
+                | (1 << bindings::___GFP_KSWAPD_RECLAIM_BIT);
             let quiet = bindings::__GFP_NOWARN
                 | (1 << bindings::___GFP_NORETRY_BIT)
                 | (1 << bindings::___GFP_NOMEMALLOC_BIT);
@@ -372,29 +389,34 @@ impl FolioPacker {
             // `1 << PACK_ORDER` pages referenced once, which `split_page` turns into as many
             // order-0 pages referenced once each.
             let page = unsafe {
-                let page = bindings::alloc_pages(gfp | quiet, PACK_ORDER);
+                let page = bindings::alloc_pages((gfp & !reclaim) | quiet, PACK_ORDER);
                 if !page.is_null() {
                     bindings::split_page(page, PACK_ORDER);
                 }
                 page
             };
             if page.is_null() {
-                // SAFETY: No preconditions.
-                let one = unsafe { bindings::alloc_pages(gfp, 0) };
-                return Self::folio(one);
+                // Memory is fragmented or short: single pages for a chunk's worth of
+                // allocations before the next attempt.
+                c.skip = 1 << PACK_ORDER;
+            } else {
+                // INVARIANT: The chunk's pages, each referenced once by us.
+                c.next = page;
+                c.left = 1 << PACK_ORDER;
             }
-            // INVARIANT: The chunk's pages, each referenced once by us; the caller gets the
-            // first.
-            c.next = page;
-            c.left = 1 << PACK_ORDER;
         }
-        let page = c.next;
-        c.left -= 1;
-        // SAFETY: `page` is one of the chunk's `left + 1` consecutive pages (the struct pages
-        // of a buddy block are contiguous), so the next one is within the block or one past it.
-        // INVARIANT: `page` leaves the chunk.
-        c.next = unsafe { page.add(1) };
-        Self::folio(page)
+        if c.left > 0 {
+            let page = c.next;
+            c.left -= 1;
+            // INVARIANT: `page` leaves the chunk; the next page is the chunk's next (or one
+            // past its end when none is left, then not used).
+            c.next = page.wrapping_add(1);
+            return Self::folio(page);
+        }
+        c.skip -= 1;
+        drop(c);
+        // SAFETY: No preconditions.
+        Self::folio(unsafe { bindings::alloc_pages(gfp, 0) })
     }
 
     /// Turns a fresh order-0 page referenced once by us (or null) into a [`NewFolio`].

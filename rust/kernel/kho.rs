@@ -94,8 +94,7 @@ impl Drop for PreservedFolio {
 ///
 /// Dropping it unpreserves the block and gives up the references. As for [`PreservedFolio`],
 /// memory in a KHO scratch area is refused with `EINVAL` and a warning, and pages must not be
-/// preserved twice. KHO splits a range that spans two NUMA nodes; the next kernel then finds
-/// smaller folios there (which [`restore_folio`] reports by their order).
+/// preserved twice.
 ///
 /// # Invariants
 ///
@@ -126,7 +125,8 @@ impl PreservedPages {
     ///
     /// Fails with `EINVAL` unless they are `1 << order` order-0 folios (`order` at most
     /// `MAX_PAGE_ORDER`) at consecutive page frame numbers, the first a multiple of
-    /// `1 << order`, and if KHO refuses them (memory in a scratch area).
+    /// `1 << order`, all on one NUMA node (KHO would split the range otherwise), and if KHO
+    /// refuses them (memory in a scratch area).
     pub fn new(folios: KVVec<ARef<Folio>>) -> Result<Self> {
         let n = folios.len();
         let first = folios.first().ok_or(EINVAL)?.pfn();
@@ -134,6 +134,7 @@ impl PreservedPages {
         if !n.is_power_of_two()
             || order > bindings::MAX_PAGE_ORDER
             || first % n != 0
+            || folios[0].nid() != folios[n - 1].nid()
             || folios
                 .iter()
                 .enumerate()
@@ -177,8 +178,8 @@ impl Drop for PreservedPages {
 /// # Safety
 ///
 /// The previous kernel must have preserved a folio (with `kho_preserve_folio`) or a block of
-/// pages ([`PreservedPages`], `kho_preserve_pages`) at `phys`, and
-/// no folio at `phys` may have been restored in this boot. This is what a user proves about
+/// pages ([`PreservedPages`], `kho_preserve_pages`) at `phys`, and no memory of that folio
+/// or block may have been restored in this boot (not even as part of another range). This is what a user proves about
 /// the addresses in a blob before restoring them (for example: each address was written by an
 /// encoder that only records preserved folios, the blob passed validation, and no address is
 /// listed twice). KHO checks a mark in the page's `struct page`, which rejects most other

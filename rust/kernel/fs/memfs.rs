@@ -181,7 +181,10 @@ impl<T: FileSystem> Ops<T> {
                 })
             });
             let reserved = res.unwrap_or(Ok(0))?;
-            let packed = if T::PINNED && len <= crate::page::PAGE_SIZE {
+            // Regular files only: symbolic links are not in high memory (`inode_nohighmem`),
+            // packed pages may be.
+            let regular = u32::from((*inode).i_mode) & bindings::S_IFMT == bindings::S_IFREG;
+            let packed = if T::PINNED && regular && len <= crate::page::PAGE_SIZE {
                 Self::add_packed(mapping, index, gfp)
             } else {
                 None
