@@ -160,7 +160,11 @@ pub(crate) fn build_tree<T: FileSystem>(
             discard(m, &m.inodes[n..], done);
             return Err((e, false));
         }
-        pages += m.folios_of(rec).iter().map(|r| 1u64 << r.order).sum::<u64>();
+        pages += m
+            .folios_of(rec)
+            .iter()
+            .map(|r| 1u64 << r.order)
+            .sum::<u64>();
     }
     pr_info!(
         "took over {} inodes, {} entries, {} pages from the previous kernel\n",
@@ -233,11 +237,11 @@ pub(crate) fn discard_all(m: &Manifest) -> usize {
     let mut freed = 0usize;
     let mut end = 0u64;
     for &(start, stop) in ranges.iter() {
-        // SAFETY: The records come from the previous kernel's khofs, which lists only folios
-        // it preserved; the ranges are sorted and a range that overlaps an earlier one is
-        // skipped, so no address is restored twice. A handover is discarded once (its
-        // manifest is consumed).
         if start >= end {
+            // SAFETY: The records come from the previous kernel's khofs, which lists only
+            // folios and blocks it preserved; the ranges are sorted and a range that overlaps
+            // an earlier one is skipped, so no memory is restored twice. A handover is
+            // discarded once (its manifest is consumed).
             if let Some(folio) = unsafe { kho::restore_folio(start) } {
                 freed += folio.size() / PAGE_SIZE;
             }

@@ -178,12 +178,13 @@ impl Drop for PreservedPages {
 /// # Safety
 ///
 /// The previous kernel must have preserved a folio (with `kho_preserve_folio`) or a block of
-/// pages ([`PreservedPages`], `kho_preserve_pages`) at `phys`, and no memory of that folio
-/// or block may have been restored in this boot (not even as part of another range). This is what a user proves about
-/// the addresses in a blob before restoring them (for example: each address was written by an
-/// encoder that only records preserved folios, the blob passed validation, and no address is
-/// listed twice). KHO checks a mark in the page's `struct page`, which rejects most other
-/// addresses, but it cannot tell a page of this kernel that happens to carry the same bits.
+/// pages ([`PreservedPages`], `kho_preserve_pages`) at `phys`, and no memory of that folio or
+/// block may have been restored in this boot (not even as part of another range). This is
+/// what a user proves about the addresses in a blob before restoring them (for example: each
+/// address was written by an encoder that only records preserved folios, the blob passed
+/// validation, and no two records overlap). KHO checks a mark in the page's `struct page`,
+/// which rejects most other addresses, but it cannot tell a page of this kernel that happens
+/// to carry the same bits.
 ///
 /// # Examples
 ///
