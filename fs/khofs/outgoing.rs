@@ -178,7 +178,7 @@ fn publish(
             if phys != piece.phys() || len as usize > piece.len() {
                 return Err(EINVAL);
             }
-            out.extend_from_slice(&piece.as_slice()[..len as usize], GFP_KERNEL)?;
+            piece.append_to(len as usize, out)?;
         }
         Ok(())
     };
