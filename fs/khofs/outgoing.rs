@@ -326,7 +326,17 @@ fn keep_block(
     Ok(())
 }
 
-/// Single-page folios of one file, adjacent in memory (on one NUMA node) and in the file,
+/// Returns whether the first and last of `folios` are on the same NUMA node: KHO splits a
+/// range whose ends are not (`kho_preserve_pages`), which the next kernel would not find as
+/// one block. Such a block goes a page at a time.
+fn one_node(folios: &[ARef<Folio>]) -> bool {
+    match (folios.first(), folios.last()) {
+        (Some(a), Some(b)) => a.nid() == b.nid(),
+        _ => true,
+    }
+}
+
+/// Single-page folios of one file, adjacent in memory and in the file,
 /// gathered into blocks: a block of `1 << k` of them, aligned to its size both in memory and
 /// in the file, is one record, preserved as one range ([`PreservedPages`]) that the next
 /// kernel restores as one folio of order `k`. Pages from [`kernel::folio::FolioPacker`]
@@ -361,11 +371,7 @@ impl Run {
     /// Adds the next single-page folio; records a block as soon as one is complete.
     fn add(&mut self, folio: &Folio, m: &mut Manifest, preserved: &mut Kept) -> Result {
         let n = self.folios.len();
-        if n > 0
-            && (folio.pfn() != self.pfn + n
-                || folio.index() != self.index + n as u64
-                || folio.nid() != self.folios[0].nid())
-        {
+        if n > 0 && (folio.pfn() != self.pfn + n || folio.index() != self.index + n as u64) {
             self.flush(m, preserved)?;
         }
         if self.folios.is_empty() {
@@ -383,7 +389,7 @@ impl Run {
     fn flush(&mut self, m: &mut Manifest, preserved: &mut Kept) -> Result {
         let (mut pfn, mut index, max) = (self.pfn, self.index, self.max);
         let mut left = self.folios.len();
-        if left > 1 && left == 1 << Self::order_at(pfn, index, max) {
+        if left > 1 && left == 1 << Self::order_at(pfn, index, max) && one_node(&self.folios) {
             // One block: hand over the buffer itself.
             let all = core::mem::take(&mut self.folios);
             return keep_block(m, preserved, all, pfn, index);
@@ -400,7 +406,13 @@ impl Run {
                 for f in folios.by_ref().take(n) {
                     let _ = block.push_within_capacity(f);
                 }
-                keep_block(m, preserved, block, pfn, index)?;
+                if one_node(&block) {
+                    keep_block(m, preserved, block, pfn, index)?;
+                } else {
+                    for f in block.drain_all() {
+                        keep(m, preserved, f)?;
+                    }
+                }
             }
             pfn += n;
             index += n as u64;

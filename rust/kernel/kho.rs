@@ -125,7 +125,8 @@ impl PreservedPages {
     ///
     /// Fails with `EINVAL` unless they are `1 << order` order-0 folios (`order` at most
     /// `MAX_PAGE_ORDER`) at consecutive page frame numbers, the first a multiple of
-    /// `1 << order`, all on one NUMA node (KHO would split the range otherwise), and if KHO
+    /// `1 << order`, the first and last on one NUMA node (KHO would split the range
+    /// otherwise, as `kho_preserve_pages` decides by those two), and if KHO
     /// refuses them (memory in a scratch area).
     pub fn new(folios: KVVec<ARef<Folio>>) -> Result<Self> {
         let n = folios.len();
