@@ -26,7 +26,7 @@ mod decode;
 mod encode;
 mod index;
 mod model;
-#[cfg(CONFIG_KUNIT = "y")]
+#[cfg(CONFIG_KHOFS_KUNIT_TEST)]
 mod tests;
 mod validate;
 
