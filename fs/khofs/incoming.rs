@@ -148,7 +148,6 @@ pub(crate) fn build_tree<T: FileSystem>(
     }
 
     // Then the data; on failure, free the folios not yet restored.
-    let mut pages = 0u64;
     for (n, (rec, inode)) in m.inodes.iter().zip(inodes.iter()).enumerate() {
         if let Err((e, done)) = restore_folios(sb, m, rec, inode) {
             pr_err!(
@@ -160,17 +159,12 @@ pub(crate) fn build_tree<T: FileSystem>(
             discard(m, &m.inodes[n..], done);
             return Err((e, false));
         }
-        pages += m
-            .folios_of(rec)
-            .iter()
-            .map(|r| 1u64 << r.order)
-            .sum::<u64>();
     }
     pr_info!(
         "took over {} inodes, {} entries, {} pages from the previous kernel\n",
         m.inodes.len(),
         m.dirents.len(),
-        pages
+        m.pages()
     );
     Ok(m.next_ino)
 }

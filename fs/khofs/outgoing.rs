@@ -14,7 +14,6 @@ use kernel::{
         inode::{Inode, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG},
     },
     kho::{PreservedBuf, PreservedFolio, PreservedPages, Subtree},
-    page::PAGE_SHIFT,
     prelude::*,
     rbtree::RBTree,
     sync::{aref::ARef, atomic::Relaxed},
@@ -77,7 +76,7 @@ pub(crate) fn prepare(inst: &Instance, root: &Dentry) -> Result<Published> {
     let mut t = Times::default();
     match publish(inst, root, &mut preserved, &mut t) {
         Ok((sub, tables, m)) => {
-            let pages = m.folios.iter().map(|f| 1u64 << f.order).sum::<u64>();
+            let pages = m.pages();
             pr_info!(
                 "{}: prepared handover: {} inodes, {} entries, {} pages in {} records, {} bytes \
                  of metadata in {} us (record and preserve {} us, encode {} us, check {} us)\n",
@@ -304,20 +303,18 @@ fn keep(m: &mut Manifest, preserved: &mut Kept, folio: ARef<Folio>) -> Result {
     Ok(())
 }
 
-/// Preserves a block of single-page folios starting at page frame `pfn` and file page `index`
-/// as one record.
+/// Preserves a block of single-page folios starting at file page `index` as one record.
 fn keep_block(
     m: &mut Manifest,
     preserved: &mut Kept,
     block: KVVec<ARef<Folio>>,
-    pfn: usize,
     index: u64,
 ) -> Result {
     preserved.blocks.reserve(1, GFP_KERNEL)?;
     m.folios.reserve(1, GFP_KERNEL)?;
     let block = PreservedPages::new(block)?;
     let rec = FolioRec {
-        phys: (pfn as u64) << PAGE_SHIFT,
+        phys: block.phys(),
         index,
         order: block.order(),
     };
@@ -392,7 +389,7 @@ impl Run {
         if left > 1 && left == 1 << Self::order_at(pfn, index, max) && one_node(&self.folios) {
             // One block: hand over the buffer itself.
             let all = core::mem::take(&mut self.folios);
-            return keep_block(m, preserved, all, pfn, index);
+            return keep_block(m, preserved, all, index);
         }
         // Otherwise the buffer is emptied and kept (a file of one page allocates nothing).
         let mut folios = self.folios.drain_all();
@@ -407,7 +404,7 @@ impl Run {
                     let _ = block.push_within_capacity(f);
                 }
                 if one_node(&block) {
-                    keep_block(m, preserved, block, pfn, index)?;
+                    keep_block(m, preserved, block, index)?;
                 } else {
                     for f in block.drain_all() {
                         keep(m, preserved, f)?;

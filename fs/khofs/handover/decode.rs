@@ -173,10 +173,7 @@ impl Manifest {
 /// Reads big-endian integers from a record whose length was checked by the caller.
 struct Cursor<'a>(&'a [u8]);
 
-// Always inlined: a call per field (and a `memcpy` call for `copy_from_slice`) made decoding
-// several times slower in builds where the compiler chose not to inline these.
 impl Cursor<'_> {
-    #[inline(always)]
     fn take<const N: usize>(&mut self) -> [u8; N] {
         let mut b = [0u8; N];
         if let Some((head, rest)) = self.0.split_at_checked(N) {
@@ -186,12 +183,10 @@ impl Cursor<'_> {
         b
     }
 
-    #[inline(always)]
     fn u64(&mut self) -> u64 {
         u64::from_be_bytes(self.take())
     }
 
-    #[inline(always)]
     fn u32(&mut self) -> u32 {
         u32::from_be_bytes(self.take())
     }

@@ -100,6 +100,11 @@ impl Manifest {
             .unwrap_or(&[])
     }
 
+    /// Returns the number of pages the folio records describe.
+    pub(crate) fn pages(&self) -> u64 {
+        self.folios.iter().map(|f| 1u64 << f.order).sum()
+    }
+
     /// Returns the folios of an inode (valid after [`Manifest::decode`]).
     pub(crate) fn folios_of(&self, i: &InodeRec) -> &[FolioRec] {
         let first = i.folio_first as usize;

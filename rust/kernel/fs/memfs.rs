@@ -25,7 +25,7 @@
 use crate::{
     bindings,
     error::to_result,
-    folio::Folio,
+    folio::{Folio, FolioPacker},
     fs::{
         accounting::Accounting,
         aops::{
@@ -76,15 +76,15 @@ unsafe fn alloc_inode<'a>(sb: *mut bindings::super_block) -> Option<InodeRef<'a>
 pub(crate) struct Ops<T>(PhantomData<T>);
 
 impl<T: FileSystem> Ops<T> {
-    /// Calls `f` with the accounting of superblock `sb`, unless it is being torn down.
+    /// Calls `f` with the instance data of superblock `sb`, unless it is being torn down.
     ///
     /// # Safety
     ///
     /// `sb` must be a valid superblock of type `T` whose `s_fs_info` is null or the data of a
     /// live instance (from `fill_super` until `kill_sb`).
-    pub(crate) unsafe fn with_accounting<R>(
+    unsafe fn with_data<R>(
         sb: *mut bindings::super_block,
-        f: impl FnOnce(&T::Accounting) -> R,
+        f: impl FnOnce(&<T::Data as ForeignOwnable>::Borrowed<'_>) -> R,
     ) -> Option<R> {
         // SAFETY: Per the safety requirements.
         let info = unsafe { (*sb).s_fs_info };
@@ -93,7 +93,20 @@ impl<T: FileSystem> Ops<T> {
         }
         // SAFETY: Per the safety requirements `info` is the live instance data.
         let data = unsafe { T::Data::borrow(info) };
-        Some(f(T::accounting(&data)))
+        Some(f(&data))
+    }
+
+    /// Calls `f` with the accounting of superblock `sb`, unless it is being torn down.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::with_data`].
+    pub(crate) unsafe fn with_accounting<R>(
+        sb: *mut bindings::super_block,
+        f: impl FnOnce(&T::Accounting) -> R,
+    ) -> Option<R> {
+        // SAFETY: Per the safety requirements.
+        unsafe { Self::with_data(sb, |data| f(T::accounting(data))) }
     }
 
     /// Charges one inode to the limits of `sb` and allocates it; fails with `ENOSPC` at the
@@ -219,16 +232,10 @@ impl<T: FileSystem> Ops<T> {
     ) -> Option<Result<*mut bindings::folio>> {
         // SAFETY: Per the safety requirements the mapping, its host and the host's superblock
         // are valid, and the superblock is live.
-        let sb = unsafe { (*(*mapping).host).i_sb };
-        // SAFETY: As above.
         let new = unsafe {
-            let info = (*sb).s_fs_info;
-            if info.is_null() {
-                return None;
-            }
-            let data = T::Data::borrow(info);
-            T::packer(&data)?.alloc()
-        };
+            let sb = (*(*mapping).host).i_sb;
+            Self::with_data(sb, |data| T::packer(data).map(FolioPacker::alloc))
+        }??;
         let folio = match new {
             Ok(new) => new.into_raw().as_ptr(),
             Err(e) => return Some(Err(e)),
